@@ -1,0 +1,161 @@
+"""Attendance lists (seminar or paper test): read, validate, and report every problem with the
+file name, line and column, in Japanese and English. Nothing is written here."""
+
+import csv
+import io
+from dataclasses import dataclass, field
+
+from members.models import Member
+from members.roster import normalise
+
+MEMBER_NO_HEADERS = {"加入者番号", "会員番号", "membernumber", "memberno", "member_no", "番号"}
+NAME_HEADERS = {"氏名", "名前", "name"}
+
+
+@dataclass
+class Row:
+    line: int
+    member_no: str
+    member_id: int | None = None
+    name: str = ""
+
+
+@dataclass
+class Parsed:
+    rows: list[Row] = field(default_factory=list)
+    errors: list[dict] = field(default_factory=list)
+
+
+def _error(file_name, line, column, ja, en, value=""):
+    where_ja = f"{file_name} {line}行目" + (f" {column}列" if column else "")
+    where_en = f"{file_name} line {line}" + (f", column {column}" if column else "")
+    return {
+        "line": line,
+        "column": column,
+        "value": value,
+        "ja": f"{where_ja}: {ja}",
+        "en": f"{where_en}: {en}",
+    }
+
+
+def decode(data: bytes) -> str:
+    for encoding in ("utf-8-sig", "cp932"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise UnicodeDecodeError("utf-8/cp932", data, 0, 1, "not UTF-8 or CP932")
+
+
+def parse(data: bytes, *, file_name: str, organisation) -> Parsed:
+    """Rows of member numbers, matched to the organisation's members.
+
+    Accepted: a header row with a 加入者番号 column (other columns are ignored; 氏名 is
+    checked against the roster when present), or one member number per line without header.
+    """
+    result = Parsed()
+    try:
+        text = decode(data)
+    except UnicodeDecodeError:
+        result.errors.append(
+            _error(
+                file_name,
+                1,
+                "",
+                "文字コードを読み取れません（UTF-8 または Shift_JIS で保存してください）。",
+                "cannot decode the file (save it as UTF-8 or Shift_JIS/CP932).",
+            )
+        )
+        return result
+    reader = csv.reader(io.StringIO(text, newline=""))
+    lines = [(reader.line_num, cells) for cells in reader if any(c.strip() for c in cells)]
+    if not lines:
+        result.errors.append(_error(file_name, 1, "", "ファイルが空です。", "the file is empty."))
+        return result
+    first_line, header = lines[0]
+    keys = [normalise.nfkc(h).lower().replace(" ", "") for h in header]
+    no_col = next((i for i, k in enumerate(keys) if k in MEMBER_NO_HEADERS), None)
+    name_col = next((i for i, k in enumerate(keys) if k in NAME_HEADERS), None)
+    body = lines[1:]
+    if no_col is None:
+        if len(header) == 1 and normalise.member_no(header[0]).isalnum():
+            no_col, body = 0, lines  # no header: one member number per line
+        else:
+            result.errors.append(
+                _error(
+                    file_name,
+                    first_line,
+                    "",
+                    "「加入者番号」の列が見つかりません。",
+                    "no 加入者番号 (member number) column in the header row.",
+                )
+            )
+            return result
+    seen: dict[str, int] = {}
+    for line, cells in body:
+        column = no_col + 1
+        raw = cells[no_col] if no_col < len(cells) else ""
+        number = normalise.member_no(raw)
+        if not number:
+            result.errors.append(
+                _error(file_name, line, column, "加入者番号が空です。", "member number is empty.")
+            )
+            continue
+        if number in seen:
+            result.errors.append(
+                _error(
+                    file_name,
+                    line,
+                    column,
+                    f"加入者番号 {number} が {seen[number]}行目と重複しています。",
+                    f"member number {number} repeats line {seen[number]}.",
+                    number,
+                )
+            )
+            continue
+        seen[number] = line
+        name = (
+            normalise.person_name(cells[name_col])
+            if name_col is not None and name_col < len(cells)
+            else ""
+        )
+        result.rows.append(Row(line=line, member_no=number, name=name))
+    members = {
+        m.member_no: m
+        for m in Member.objects.filter(
+            organisation=organisation, member_no__in=[r.member_no for r in result.rows]
+        )
+    }
+    for row in result.rows:
+        member = members.get(row.member_no)
+        if member is None:
+            result.errors.append(
+                _error(
+                    file_name,
+                    row.line,
+                    no_col + 1,
+                    f"加入者番号 {row.member_no} の加入者は名簿にいません。",
+                    f"no member with number {row.member_no} in the roster.",
+                    row.member_no,
+                )
+            )
+            continue
+        if row.name and _name_key(row.name) != _name_key(member.name):
+            result.errors.append(
+                _error(
+                    file_name,
+                    row.line,
+                    name_col + 1,
+                    f"氏名「{row.name}」が名簿の「{member.name}」と一致しません。",
+                    f"name {row.name!r} does not match the roster's {member.name!r}.",
+                    row.name,
+                )
+            )
+            continue
+        row.member_id = member.pk
+    result.errors.sort(key=lambda e: (e["line"], str(e["column"])))
+    return result
+
+
+def _name_key(name: str) -> str:
+    return normalise.nfkc(name).replace(" ", "").replace("\u3000", "")

@@ -1,0 +1,449 @@
+"""Courses as Wagtail pages, and the evidence of who studied them.
+
+Organisations: a ``CoursePage`` with no ``organisation`` is open to the members of every
+organisation on the site; with one, only that organisation's members may study it (others
+get a 404). Staff see the records of members of their own organisations only
+(members.selectors.organisations_for_staff).
+
+Progress is kept per *attempt* (``Enrolment``): the same course is taken again every year,
+and earlier attempts and their completions stay as they are.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.panels import FieldPanel, HelpPanel, MultiFieldPanel
+from wagtail.fields import RichTextField, StreamField
+from wagtail.models import Page
+from wagtail.search import index
+
+from .blocks import COURSE_BLOCKS, FINAL_QUIZ_BLOCKS, LESSON_BLOCKS
+
+
+class CourseIndexPage(Page):
+    """The list of courses (研修一覧)."""
+
+    intro = RichTextField(_("introduction"), blank=True)
+
+    content_panels = Page.content_panels + [FieldPanel("intro")]
+    search_fields = Page.search_fields + [index.SearchField("intro")]
+    subpage_types = ["courses.CoursePage"]
+
+    class Meta:
+        verbose_name = _("course index page")
+
+
+class CoursePage(Page):
+    """A course: ordered lessons (the child pages), an optional final quiz, a certificate."""
+
+    summary = models.TextField(_("summary"), blank=True)
+    audience_note = models.TextField(
+        _("who this course is for"),
+        blank=True,
+        help_text=_("e.g. 'All members, every year' or 'Members working at heights'."),
+    )
+    estimated_minutes = models.PositiveSmallIntegerField(_("estimated minutes"), default=30)
+    organisation = models.ForeignKey(
+        "members.Organisation",
+        verbose_name=_("organisation"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="courses",
+        help_text=_("Blank: open to the members of every organisation on this site."),
+    )
+    body = StreamField(
+        COURSE_BLOCKS, blank=True, use_json_field=True, verbose_name=_("introduction")
+    )
+    final_quiz = StreamField(
+        FINAL_QUIZ_BLOCKS,
+        blank=True,
+        use_json_field=True,
+        max_num=1,
+        verbose_name=_("final quiz"),
+        help_text=_("Optional. Taken after the required lessons; uses the pass mark below."),
+    )
+    pass_mark = models.PositiveSmallIntegerField(
+        _("final quiz pass mark (%)"), default=80, help_text=_("0–100.")
+    )
+    issues_certificate = models.BooleanField(
+        _("issues a certificate"),
+        default=True,
+        help_text=_("Issue a certificate of completion (修了証) when a member completes."),
+    )
+
+    content_panels = Page.content_panels + [
+        FieldPanel("summary"),
+        FieldPanel("audience_note"),
+        FieldPanel("estimated_minutes"),
+        FieldPanel("organisation"),
+        FieldPanel("body"),
+        MultiFieldPanel(
+            [FieldPanel("final_quiz"), FieldPanel("pass_mark"), FieldPanel("issues_certificate")],
+            heading=_("Completion"),
+        ),
+        HelpPanel(
+            content=_(
+                "Lessons are the child pages of this course, in the order of the page tree. "
+                "A course is complete when its required lessons are, and its final quiz (if any) "
+                "is passed."
+            )
+        ),
+    ]
+    search_fields = Page.search_fields + [
+        index.SearchField("summary"),
+        index.SearchField("audience_note"),
+    ]
+    parent_page_types = ["courses.CourseIndexPage"]
+    subpage_types = ["courses.LessonPage"]
+
+    class Meta:
+        verbose_name = _("course")
+        verbose_name_plural = _("courses")
+
+    def get_template(self, request, *args, **kwargs):
+        return "courses/course_page.html"
+
+    def serve(self, request, *args, **kwargs):
+        from .views.player import serve_course
+
+        return serve_course(request, self)
+
+    def serve_preview(self, request, mode_name):
+        from .views.player import serve_course
+
+        return serve_course(request, self, preview=True)
+
+
+class LessonPage(Page):
+    summary = models.TextField(_("summary"), blank=True)
+    is_required = models.BooleanField(
+        _("required"), default=True, help_text=_("Optional lessons do not count for completion.")
+    )
+    min_reading_seconds = models.PositiveIntegerField(
+        _("minimum study time (seconds)"),
+        default=0,
+        help_text=_("Active time on the page needed before the lesson can be completed; 0 = none."),
+    )
+    body = StreamField(
+        LESSON_BLOCKS,
+        use_json_field=True,
+        block_counts={"quiz": {"max_num": 1}},
+        verbose_name=_("body"),
+    )
+
+    content_panels = Page.content_panels + [
+        FieldPanel("summary"),
+        FieldPanel("is_required"),
+        FieldPanel("min_reading_seconds"),
+        FieldPanel("body"),
+    ]
+    search_fields = Page.search_fields + [index.SearchField("summary"), index.SearchField("body")]
+    parent_page_types = ["courses.CoursePage"]
+    subpage_types = []
+
+    class Meta:
+        verbose_name = _("lesson")
+        verbose_name_plural = _("lessons")
+
+    def get_template(self, request, *args, **kwargs):
+        return "courses/lesson_page.html"
+
+    def serve(self, request, *args, **kwargs):
+        from .views.player import serve_lesson
+
+        return serve_lesson(request, self)
+
+    def serve_preview(self, request, mode_name):
+        from .views.player import serve_lesson
+
+        return serve_lesson(request, self, preview=True)
+
+
+class Enrolment(models.Model):
+    """One attempt of a member at a course (受講). Completed when ``completed_at`` is set."""
+
+    class Source(models.TextChoices):
+        ELEARNING = "elearning", _("E-learning")
+        SEMINAR = "seminar", _("Seminar")
+        PAPER = "paper", _("Paper test")
+
+    member = models.ForeignKey(
+        "members.Member",
+        on_delete=models.CASCADE,
+        related_name="enrolments",
+        verbose_name=_("member"),
+    )
+    course = models.ForeignKey(
+        CoursePage, on_delete=models.PROTECT, related_name="enrolments", verbose_name=_("course")
+    )
+    attempt = models.PositiveIntegerField(_("attempt"), default=1)
+    started_at = models.DateTimeField(_("started at"), default=timezone.now)
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    source = models.CharField(
+        _("source"), max_length=16, choices=Source.choices, default=Source.ELEARNING
+    )
+    completed_revision = models.ForeignKey(
+        "wagtailcore.Revision",
+        verbose_name=_("course revision completed"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    evidence_note = models.TextField(_("evidence"), blank=True)
+
+    class Meta:
+        verbose_name = _("enrolment")
+        verbose_name_plural = _("enrolments")
+        ordering = ["member", "course", "attempt"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member", "course", "attempt"], name="uniq_enrolment_attempt"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(attempt__gte=1), name="enrolment_attempt_gte_1"
+            ),
+        ]
+        indexes = [models.Index(fields=["course", "completed_at"])]
+
+    def __str__(self):
+        return f"{self.member} / {self.course_id} #{self.attempt}"
+
+    @property
+    def is_complete(self) -> bool:
+        return self.completed_at is not None
+
+
+class LessonProgress(models.Model):
+    """Evidence of study of one lesson within one attempt."""
+
+    class Path(models.TextChoices):
+        VIDEO = "video", _("Watched the video")
+        TRANSCRIPT = "transcript", _("Transcript and quiz")
+        READING = "reading", _("Reading")
+        MANUAL = "manual", _("Recorded by staff")
+
+    enrolment = models.ForeignKey(
+        Enrolment, on_delete=models.CASCADE, related_name="lesson_progress"
+    )
+    lesson = models.ForeignKey(
+        LessonPage, on_delete=models.PROTECT, related_name="progress", verbose_name=_("lesson")
+    )
+    first_opened_at = models.DateTimeField(_("first opened"), default=timezone.now)
+    last_activity_at = models.DateTimeField(_("last activity"), default=timezone.now)
+    last_heartbeat_at = models.DateTimeField(_("last heartbeat"), null=True, blank=True)
+    active_seconds = models.PositiveIntegerField(_("active seconds"), default=0)
+    video_coverage = models.JSONField(
+        _("video coverage"),
+        default=dict,
+        blank=True,
+        help_text=_(
+            "Per video block: its duration and the watched seconds as [start, end) ranges."
+        ),
+    )
+    video_reported_at = models.DateTimeField(null=True, blank=True, editable=False)
+    transcript_chosen_at = models.DateTimeField(_("chose the transcript"), null=True, blank=True)
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    completion_path = models.CharField(
+        _("completed through"), max_length=16, choices=Path.choices, blank=True
+    )
+    completed_revision = models.ForeignKey(
+        "wagtailcore.Revision",
+        verbose_name=_("lesson revision completed"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("lesson progress")
+        verbose_name_plural = _("lesson progress")
+        constraints = [
+            models.UniqueConstraint(fields=["enrolment", "lesson"], name="uniq_lesson_progress")
+        ]
+
+    def __str__(self):
+        return f"{self.enrolment_id} / {self.lesson_id}"
+
+
+class QuizAttempt(models.Model):
+    """One submitted quiz: the answers given, the score and the time. ``lesson`` null = final quiz."""
+
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="quiz_attempts")
+    lesson = models.ForeignKey(
+        LessonPage,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="quiz_attempts",
+        verbose_name=_("lesson"),
+    )
+    submission_key = models.UUIDField(default=uuid.uuid4, editable=False)
+    answers = models.JSONField(_("answers"), default=dict)
+    score = models.PositiveSmallIntegerField(_("score"), default=0)
+    passed = models.BooleanField(_("passed"), default=False)
+    started_at = models.DateTimeField(_("started at"), default=timezone.now)
+    submitted_at = models.DateTimeField(_("submitted at"), default=timezone.now)
+    revision = models.ForeignKey(
+        "wagtailcore.Revision",
+        verbose_name=_("page revision"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("quiz attempt")
+        verbose_name_plural = _("quiz attempts")
+        ordering = ["-submitted_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enrolment", "submission_key"], name="uniq_quiz_submission"
+            ),
+            models.CheckConstraint(condition=models.Q(score__lte=100), name="quiz_score_lte_100"),
+        ]
+
+    def __str__(self):
+        return f"{self.enrolment_id} / {self.lesson_id or 'final'}: {self.score}"
+
+
+class Certificate(models.Model):
+    """修了証. The printed facts are kept as issued, so later renames do not change it."""
+
+    enrolment = models.OneToOneField(
+        Enrolment, on_delete=models.PROTECT, related_name="certificate"
+    )
+    number = models.CharField(_("certificate number"), max_length=32, unique=True)
+    issued_at = models.DateTimeField(_("issued at"), default=timezone.now)
+    member_name = models.CharField(_("name"), max_length=120)
+    course_title = models.CharField(_("course"), max_length=255)
+    organisation_name = models.CharField(_("organisation"), max_length=200)
+    completed_on = models.DateField(_("completed on"))
+
+    class Meta:
+        verbose_name = _("certificate")
+        verbose_name_plural = _("certificates")
+        ordering = ["-issued_at"]
+
+    def __str__(self):
+        return self.number
+
+
+class Question(models.Model):
+    """A member's question to the office, answered by staff; good answers become FAQ entries."""
+
+    member = models.ForeignKey(
+        "members.Member",
+        on_delete=models.CASCADE,
+        related_name="course_questions",
+        verbose_name=_("member"),
+    )
+    course = models.ForeignKey(
+        CoursePage,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="questions",
+        verbose_name=_("course"),
+    )
+    lesson = models.ForeignKey(
+        LessonPage,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="questions",
+        verbose_name=_("lesson"),
+    )
+    body = models.TextField(_("question"))
+    created_at = models.DateTimeField(_("asked at"), default=timezone.now)
+    answer = models.TextField(_("answer"), blank=True)
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("answered by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    answer_notified_at = models.DateTimeField(_("answer e-mailed at"), null=True, blank=True)
+    faq_published = models.BooleanField(
+        _("published as FAQ"),
+        default=False,
+        help_text=_(
+            "Show this question and answer, without the member's name, on the course page."
+        ),
+    )
+    faq_question = models.TextField(
+        _("FAQ question"), blank=True, help_text=_("Blank uses the member's question as asked.")
+    )
+    faq_answer = models.TextField(
+        _("FAQ answer"), blank=True, help_text=_("Blank uses the answer.")
+    )
+
+    class Meta:
+        verbose_name = _("question")
+        verbose_name_plural = _("questions")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["course", "faq_published"])]
+
+    def __str__(self):
+        return self.body[:40]
+
+    @property
+    def is_answered(self) -> bool:
+        return bool(self.answered_at)
+
+
+class AttendanceImport(models.Model):
+    """An attendance list (seminar or paper test) imported by staff: preview, then apply."""
+
+    class Status(models.TextChoices):
+        PREVIEWED = "previewed", _("Previewed")
+        APPLIED = "applied", _("Applied")
+
+    organisation = models.ForeignKey(
+        "members.Organisation", on_delete=models.PROTECT, verbose_name=_("organisation")
+    )
+    course = models.ForeignKey(CoursePage, on_delete=models.PROTECT, verbose_name=_("course"))
+    source = models.CharField(_("source"), max_length=16, choices=Enrolment.Source.choices)
+    completed_on = models.DateField(_("completed on"))
+    evidence_note = models.TextField(_("evidence"), blank=True)
+    file = models.FileField(_("file"), upload_to="courses/attendance/")
+    original_filename = models.CharField(_("file name"), max_length=255)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.PREVIEWED
+    )
+    counts = models.JSONField(_("counts"), default=dict, blank=True)
+    errors = models.JSONField(_("errors"), default=list, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("imported by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    applied_at = models.DateTimeField(_("applied at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("attendance import")
+        verbose_name_plural = _("attendance imports")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return self.original_filename

@@ -1,0 +1,665 @@
+"""Writes on courses and progress. Plain functions with keyword-only arguments.
+
+Every endpoint of the player calls one of these; they are idempotent (a repeated call
+changes nothing) and safe under concurrent tabs (rows are locked with select_for_update,
+unique constraints catch the rest).
+"""
+
+import datetime
+import secrets
+from dataclasses import dataclass, field
+
+from django.core import signing
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from . import conf, coverage
+from . import quiz as quizlib
+from .models import (
+    Certificate,
+    CoursePage,
+    Enrolment,
+    LessonPage,
+    LessonProgress,
+    Question,
+    QuizAttempt,
+)
+from .selectors import attempt_starts_after, latest_enrolment, lessons_of
+from .signals import course_completed
+
+# --- attempts -------------------------------------------------------------------------------
+
+
+def enrolment_start(*, member, course) -> Enrolment:
+    """The enrolment (attempt) to study ``course`` in.
+
+    The latest attempt, unless ``settings.COURSES_ATTEMPT_STARTS_AFTER`` says a moment
+    after it started; then a fresh attempt (attempt + 1) is created. Earlier attempts and
+    their completions are kept as they are.
+    """
+    latest = latest_enrolment(member=member, course=course)
+    if latest is None:
+        return _enrolment_get_or_create(member=member, course=course, attempt=1)
+    starts_after = attempt_starts_after(member=member, course=course)
+    if starts_after is not None and latest.started_at < starts_after:
+        return _enrolment_get_or_create(member=member, course=course, attempt=latest.attempt + 1)
+    return latest
+
+
+def _enrolment_get_or_create(*, member, course, attempt) -> Enrolment:
+    try:
+        with transaction.atomic():
+            enrolment, _ = Enrolment.objects.get_or_create(
+                member=member, course=course, attempt=attempt
+            )
+    except IntegrityError:  # another tab created it at the same moment
+        enrolment = Enrolment.objects.get(member=member, course=course, attempt=attempt)
+    return enrolment
+
+
+# --- lessons: what they require -----------------------------------------------------------
+
+
+@dataclass
+class VideoInfo:
+    block_id: str
+    tracked: bool
+    allow_seeking: bool
+    duration: float  # known duration in seconds (0 = unknown until the player reports it)
+
+
+@dataclass
+class LessonRequirements:
+    videos: list[VideoInfo] = field(default_factory=list)
+    quiz: object = None  # the quiz block's StructValue
+    quiz_block_id: str = ""
+    min_reading_seconds: int = 0
+
+    @property
+    def tracked_videos(self):
+        return [v for v in self.videos if v.tracked]
+
+
+def lesson_requirements(lesson: LessonPage) -> LessonRequirements:
+    req = LessonRequirements(min_reading_seconds=lesson.min_reading_seconds)
+    for block in lesson.body:
+        if block.block_type == "video":
+            media = block.value.get("media")
+            req.videos.append(
+                VideoInfo(
+                    block_id=str(block.id),
+                    tracked=media is not None,
+                    allow_seeking=bool(block.value.get("allow_seeking")),
+                    duration=float(media.duration or 0) if media is not None else 0.0,
+                )
+            )
+        elif block.block_type == "quiz" and req.quiz is None:
+            req.quiz, req.quiz_block_id = block.value, str(block.id)
+    return req
+
+
+def video_duration(progress: LessonProgress, video: VideoInfo) -> float:
+    return video.duration or float(progress.video_coverage.get(video.block_id, {}).get("d", 0))
+
+
+def video_watched_ratio(progress: LessonProgress, video: VideoInfo) -> float:
+    duration = video_duration(progress, video)
+    if duration <= 0:
+        return 0.0
+    watched = coverage.seconds(progress.video_coverage.get(video.block_id, {}).get("r", []))
+    return min(1.0, watched / duration)
+
+
+def video_is_watched(progress, video) -> bool:
+    return video_watched_ratio(progress, video) >= conf.video_watched_ratio()
+
+
+@dataclass
+class LessonStatus:
+    missing: list[str]  # "reading", "video", "quiz"
+    path: str  # completion path the lesson would be completed through
+    reading_left: int = 0
+    auto: bool = False  # completes without the explicit button
+
+    @property
+    def can_complete(self) -> bool:
+        return not self.missing
+
+
+def lesson_status(*, lesson, progress, quiz_passed: bool, req=None) -> LessonStatus:
+    req = req or lesson_requirements(lesson)
+    missing, path = [], LessonProgress.Path.READING
+    reading_left = max(0, req.min_reading_seconds - (progress.active_seconds if progress else 0))
+    if reading_left:
+        missing.append("reading")
+    tracked = req.tracked_videos
+    if tracked:
+        if progress and all(video_is_watched(progress, v) for v in tracked):
+            path = LessonProgress.Path.VIDEO
+        elif progress and progress.transcript_chosen_at:
+            path = LessonProgress.Path.TRANSCRIPT
+        else:
+            missing.append("video")
+    if req.quiz is not None and not quiz_passed:
+        missing.append("quiz")
+    auto = req.quiz is not None or path == LessonProgress.Path.VIDEO
+    return LessonStatus(missing=missing, path=path, reading_left=reading_left, auto=auto)
+
+
+# --- lessons: evidence --------------------------------------------------------------------
+
+
+def lesson_open(*, enrolment, lesson) -> LessonProgress:
+    """Record that the lesson page was opened. Restarts the clocks that bound heartbeats."""
+    now = timezone.now()
+    progress = _progress_get_or_create(enrolment=enrolment, lesson=lesson)
+    LessonProgress.objects.filter(pk=progress.pk).update(
+        last_activity_at=now, last_heartbeat_at=now, video_reported_at=now
+    )
+    progress.last_activity_at = progress.last_heartbeat_at = progress.video_reported_at = now
+    return progress
+
+
+def _progress_get_or_create(*, enrolment, lesson) -> LessonProgress:
+    try:
+        with transaction.atomic():
+            progress, _ = LessonProgress.objects.get_or_create(enrolment=enrolment, lesson=lesson)
+    except IntegrityError:
+        progress = LessonProgress.objects.get(enrolment=enrolment, lesson=lesson)
+    return progress
+
+
+def lesson_heartbeat(*, enrolment, lesson, seconds) -> LessonProgress:
+    """Add active (visible-page) seconds, never more than the wall-clock time since the last
+    heartbeat or page open, nor more than COURSES_HEARTBEAT_MAX_CREDIT at once."""
+    try:
+        claimed = max(0, int(seconds))
+    except (TypeError, ValueError):
+        claimed = 0
+    _progress_get_or_create(enrolment=enrolment, lesson=lesson)
+    with transaction.atomic():
+        progress = LessonProgress.objects.select_for_update().get(
+            enrolment=enrolment, lesson=lesson
+        )
+        now = timezone.now()
+        since = progress.last_heartbeat_at or progress.last_activity_at
+        elapsed = max(0, int((now - since).total_seconds()))
+        credit = min(claimed, elapsed, conf.heartbeat_max_credit())
+        progress.active_seconds += credit
+        progress.last_heartbeat_at = now
+        progress.last_activity_at = now
+        progress.save(update_fields=["active_seconds", "last_heartbeat_at", "last_activity_at"])
+    if progress.completed_at is None:
+        lesson_try_complete(enrolment=enrolment, lesson=lesson)
+    return progress
+
+
+def lesson_video_report(*, enrolment, lesson, block_id, played, duration=0) -> LessonProgress:
+    """Merge the seconds the player saw into the video's coverage.
+
+    Coverage can grow by at most (wall-clock seconds since the last report) x the fastest
+    playback rate, so a forged report cannot claim a video that was not played. When the
+    editor forbids skipping ahead, only seconds contiguous from the start count.
+    """
+    req = lesson_requirements(lesson)
+    video = next((v for v in req.videos if v.block_id == str(block_id)), None)
+    if video is None or not video.tracked:
+        raise LookupError("no tracked video with this id in the lesson")
+    _progress_get_or_create(enrolment=enrolment, lesson=lesson)
+    with transaction.atomic():
+        progress = LessonProgress.objects.select_for_update().get(
+            enrolment=enrolment, lesson=lesson
+        )
+        now = timezone.now()
+        entry = dict(progress.video_coverage.get(video.block_id, {"d": 0, "r": []}))
+        if not video.duration:
+            try:
+                reported = float(duration)
+            except (TypeError, ValueError):
+                reported = 0.0
+            if 0 < reported < 24 * 3600:
+                entry["d"] = max(float(entry.get("d") or 0), reported)
+        else:
+            entry["d"] = video.duration
+        known = entry.get("r", [])
+        incoming = coverage.from_played(played or [], duration=float(entry["d"] or 0))
+        new = coverage.difference(incoming, known)
+        since = progress.video_reported_at or progress.last_activity_at
+        budget = int(
+            ((now - since).total_seconds() * conf.max_playback_rate() + 1) * coverage.SCALE
+        )
+        merged = coverage.union(known, coverage.take(new, max(0, budget)))
+        if not video.allow_seeking:
+            merged = coverage.prefix(merged)
+        entry["r"] = merged
+        progress.video_coverage = {**progress.video_coverage, video.block_id: entry}
+        progress.video_reported_at = now
+        progress.last_activity_at = now
+        progress.save(update_fields=["video_coverage", "video_reported_at", "last_activity_at"])
+    if progress.completed_at is None:
+        lesson_try_complete(enrolment=enrolment, lesson=lesson)
+        progress.refresh_from_db()
+    return progress
+
+
+def lesson_choose_transcript(*, enrolment, lesson) -> LessonProgress:
+    """The member studies the video through its transcript (and the lesson's quiz)."""
+    progress = _progress_get_or_create(enrolment=enrolment, lesson=lesson)
+    LessonProgress.objects.filter(pk=progress.pk, transcript_chosen_at__isnull=True).update(
+        transcript_chosen_at=timezone.now()
+    )
+    lesson_try_complete(enrolment=enrolment, lesson=lesson)
+    progress.refresh_from_db()
+    return progress
+
+
+def lesson_try_complete(
+    *, enrolment, lesson, explicit=False
+) -> tuple[LessonProgress, LessonStatus]:
+    """Complete the lesson when its required parts are done.
+
+    Lessons with a quiz or a tracked video complete by themselves; text lessons need the
+    member's explicit 「学習を完了する」 (``explicit=True``). Idempotent: a completed lesson keeps
+    its first completion time, path and revision.
+    """
+    progress = _progress_get_or_create(enrolment=enrolment, lesson=lesson)
+    if progress.completed_at:
+        return progress, LessonStatus(missing=[], path=progress.completion_path)
+    quiz_passed = QuizAttempt.objects.filter(
+        enrolment=enrolment, lesson=lesson, passed=True
+    ).exists()
+    status = lesson_status(lesson=lesson, progress=progress, quiz_passed=quiz_passed)
+    if status.missing or not (explicit or status.auto):
+        return progress, status
+    with transaction.atomic():
+        updated = LessonProgress.objects.filter(pk=progress.pk, completed_at__isnull=True).update(
+            completed_at=timezone.now(),
+            completion_path=status.path,
+            completed_revision_id=lesson.live_revision_id,
+        )
+        if updated:
+            enrolment_try_complete(enrolment=enrolment)
+    progress.refresh_from_db()
+    return progress, status
+
+
+# --- quizzes ------------------------------------------------------------------------------
+
+QUIZ_SALT = "courses.quiz"
+QUIZ_TOKEN_MAX_AGE = 14 * 24 * 3600  # no time limit on quizzes; the form just goes stale
+
+
+def quiz_token(*, enrolment, lesson=None) -> str:
+    """Signed hidden field: who may submit, for which quiz, when it was shown, and a key that
+    makes a double submission of the same form harmless."""
+    import uuid
+
+    return signing.dumps(
+        {
+            "k": str(uuid.uuid4()),
+            "e": enrolment.pk,
+            "l": lesson.pk if lesson else 0,
+            "t": int(timezone.now().timestamp()),
+        },
+        salt=QUIZ_SALT,
+    )
+
+
+class QuizError(Exception):
+    pass
+
+
+def quiz_seed(*, enrolment, lesson=None) -> str:
+    n = QuizAttempt.objects.filter(enrolment=enrolment, lesson=lesson).count()
+    return f"{enrolment.pk}:{lesson.pk if lesson else 'final'}:{n}"
+
+
+def quiz_submit(*, enrolment, token: str, submitted: dict, lesson=None) -> QuizAttempt:
+    """Grade a lesson quiz (``lesson``) or the course's final quiz (``lesson=None``).
+
+    ``submitted``: {question_id: [choice_id, ...]}. The same form submitted twice returns the
+    first attempt.
+    """
+    try:
+        data = signing.loads(token, salt=QUIZ_SALT, max_age=QUIZ_TOKEN_MAX_AGE)
+    except signing.BadSignature as exc:
+        raise QuizError("stale or invalid form") from exc
+    if data.get("e") != enrolment.pk or data.get("l") != (lesson.pk if lesson else 0):
+        raise QuizError("form of another quiz")
+    existing = QuizAttempt.objects.filter(enrolment=enrolment, submission_key=data["k"]).first()
+    if existing:
+        return existing
+    course = enrolment.course
+    if lesson is not None:
+        req = lesson_requirements(lesson)
+        if req.quiz is None:
+            raise QuizError("this lesson has no quiz")
+        quiz_value, pass_mark, revision = req.quiz, req.quiz["pass_mark"], lesson.live_revision_id
+    else:
+        if not course.final_quiz:
+            raise QuizError("this course has no final quiz")
+        quiz_value, pass_mark = course.final_quiz[0].value, course.pass_mark
+        revision = course.live_revision_id
+    result = quizlib.grade(quiz_value, submitted, pass_mark=pass_mark)
+    started = datetime.datetime.fromtimestamp(data["t"], tz=datetime.UTC)
+    try:
+        with transaction.atomic():
+            attempt = QuizAttempt.objects.create(
+                enrolment=enrolment,
+                lesson=lesson,
+                submission_key=data["k"],
+                answers=result.answers,
+                score=result.score,
+                passed=result.passed,
+                started_at=started,
+                submitted_at=timezone.now(),
+                revision_id=revision,
+            )
+    except IntegrityError:
+        return QuizAttempt.objects.get(enrolment=enrolment, submission_key=data["k"])
+    if attempt.passed:
+        if lesson is not None:
+            lesson_try_complete(enrolment=enrolment, lesson=lesson)
+        else:
+            enrolment_try_complete(enrolment=enrolment)
+    return attempt
+
+
+# --- course completion --------------------------------------------------------------------
+
+
+def course_missing(*, enrolment) -> dict:
+    """What still stands between this attempt and completion."""
+    course = enrolment.course
+    required = list(lessons_of(course).filter(is_required=True).values_list("pk", flat=True))
+    done = set(
+        LessonProgress.objects.filter(
+            enrolment=enrolment, lesson_id__in=required, completed_at__isnull=False
+        ).values_list("lesson_id", flat=True)
+    )
+    final_needed = (
+        bool(course.final_quiz)
+        and not QuizAttempt.objects.filter(
+            enrolment=enrolment, lesson__isnull=True, passed=True
+        ).exists()
+    )
+    return {"lessons": [pk for pk in required if pk not in done], "final_quiz": final_needed}
+
+
+def enrolment_try_complete(*, enrolment) -> bool:
+    """Complete the attempt when its required lessons are complete and the final quiz (if any)
+    is passed. Stores the time and the course revision; issues the certificate."""
+    with transaction.atomic():
+        locked = Enrolment.objects.select_for_update().select_related("course").get(pk=enrolment.pk)
+        if locked.completed_at:
+            return False
+        missing = course_missing(enrolment=locked)
+        if missing["lessons"] or missing["final_quiz"]:
+            return False
+        _enrolment_mark_complete(
+            enrolment=locked, completed_at=timezone.now(), source=Enrolment.Source.ELEARNING
+        )
+    enrolment.refresh_from_db()
+    return True
+
+
+def _enrolment_mark_complete(*, enrolment, completed_at, source, user=None, evidence_note=""):
+    enrolment.completed_at = completed_at
+    enrolment.source = source
+    enrolment.completed_revision_id = enrolment.course.live_revision_id
+    enrolment.recorded_by = user
+    enrolment.evidence_note = evidence_note
+    enrolment.save(
+        update_fields=[
+            "completed_at",
+            "source",
+            "completed_revision",
+            "recorded_by",
+            "evidence_note",
+            "started_at",
+        ]
+    )
+    if enrolment.course.issues_certificate:
+        certificate_issue(enrolment=enrolment)
+    transaction.on_commit(lambda: course_completed.send(sender=Enrolment, enrolment=enrolment))
+
+
+def enrolment_record_external(
+    *, member, course, source, completed_on: datetime.date, evidence_note="", user=None
+) -> tuple[Enrolment, bool]:
+    """Record a completion outside e-learning (seminar attendance, paper test).
+
+    Returns (enrolment, created). Recording the same member, course, source and date again
+    changes nothing, and neither does recording it for an attempt that is already complete.
+    """
+    if source not in (Enrolment.Source.SEMINAR, Enrolment.Source.PAPER):
+        raise ValueError(f"not an external source: {source}")
+    tz = timezone.get_current_timezone()
+    day_start = datetime.datetime.combine(completed_on, datetime.time.min, tzinfo=tz)
+    day_end = day_start + datetime.timedelta(days=1)
+    with transaction.atomic():
+        same = Enrolment.objects.filter(
+            member=member,
+            course=course,
+            source=source,
+            completed_at__gte=day_start,
+            completed_at__lt=day_end,
+        ).first()
+        if same:
+            return same, False
+        enrolment = enrolment_start(member=member, course=course)
+        enrolment = (
+            Enrolment.objects.select_for_update().select_related("course").get(pk=enrolment.pk)
+        )
+        if enrolment.completed_at:
+            return enrolment, False
+        completed_at = datetime.datetime.combine(completed_on, datetime.time(12, 0), tzinfo=tz)
+        if enrolment.started_at > completed_at and not enrolment.lesson_progress.exists():
+            enrolment.started_at = completed_at
+        _enrolment_mark_complete(
+            enrolment=enrolment,
+            completed_at=completed_at,
+            source=source,
+            user=user,
+            evidence_note=evidence_note,
+        )
+    return enrolment, True
+
+
+# --- certificates -------------------------------------------------------------------------
+
+_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
+
+
+def certificate_number(year: int) -> str:
+    token = "".join(secrets.choice(_ALPHABET) for _ in range(8))
+    return f"{year}-{token[:4]}-{token[4:]}"
+
+
+def certificate_issue(*, enrolment) -> Certificate:
+    """Issue (once) the certificate of a completed enrolment. Facts are copied as of today."""
+    existing = Certificate.objects.filter(enrolment=enrolment).first()
+    if existing:
+        return existing
+    if not enrolment.completed_at:
+        raise ValueError("enrolment is not complete")
+    member = enrolment.member
+    completed_on = timezone.localtime(enrolment.completed_at).date()
+    for _ in range(5):
+        try:
+            with transaction.atomic():
+                return Certificate.objects.create(
+                    enrolment=enrolment,
+                    number=certificate_number(completed_on.year),
+                    member_name=member.name,
+                    course_title=enrolment.course.title,
+                    organisation_name=member.organisation.name,
+                    completed_on=completed_on,
+                )
+        except IntegrityError:
+            existing = Certificate.objects.filter(enrolment=enrolment).first()
+            if existing:
+                return existing
+    raise RuntimeError("could not find a free certificate number")
+
+
+# --- questions ----------------------------------------------------------------------------
+
+
+def question_ask(*, member, body: str, course=None, lesson=None) -> Question:
+    if lesson is not None and course is None:
+        course = CoursePage.objects.filter(pk=lesson.get_parent().pk).first()
+    return Question.objects.create(member=member, body=body.strip(), course=course, lesson=lesson)
+
+
+def question_answer(*, question, answer: str, user, faq_published=None) -> Question:
+    """Save the office's answer; the member is e-mailed once, after commit."""
+    from .tasks import question_answer_notify
+
+    first_answer = not question.answered_at
+    question.answer = answer.strip()
+    if question.answer and first_answer:
+        question.answered_at = timezone.now()
+        question.answered_by = user
+    if faq_published is not None:
+        question.faq_published = bool(faq_published) and bool(question.answer)
+    question.save()
+    if question.answer and question.answer_notified_at is None:
+        pk = question.pk
+        transaction.on_commit(lambda: question_answer_notify.delay(pk))
+    return question
+
+
+def question_notify(*, question_id: int) -> bool:
+    """E-mail the member that their question has an answer. Once only."""
+    from django.core.mail import EmailMessage
+    from django.template.loader import render_to_string
+    from django.urls import reverse
+    from django.utils import translation
+
+    with transaction.atomic():
+        question = (
+            Question.objects.select_for_update(of=("self",))
+            .select_related("member__organisation", "course")
+            .filter(pk=question_id, answer_notified_at__isnull=True, answered_at__isnull=False)
+            .first()
+        )
+        if question is None or not question.member.email:
+            return False
+        organisation = question.member.organisation
+        with translation.override("ja"):
+            context = {
+                "question": question,
+                "organisation": organisation,
+                "url": conf.site_url() + reverse("courses:question_detail", args=[question.pk]),
+            }
+            subject = render_to_string("courses/email/answer_subject.txt", context).strip()
+            body = render_to_string("courses/email/answer_body.txt", context)
+        message = EmailMessage(
+            subject=subject,
+            body=body,
+            from_email=organisation.mail_from or None,
+            to=[question.member.email],
+            reply_to=[organisation.reply_to or organisation.contact_email]
+            if (organisation.reply_to or organisation.contact_email)
+            else None,
+        )
+        message.send()
+        question.answer_notified_at = timezone.now()
+        question.save(update_fields=["answer_notified_at"])
+    return True
+
+
+# --- attendance lists (seminar / paper test) ----------------------------------------------
+
+
+def attendance_import_preview(
+    *, organisation, course, source, completed_on, uploaded_file, user, evidence_note=""
+):
+    """Step 1: store the file and validate every row. Nothing is recorded yet."""
+    from django.core.files.base import ContentFile
+
+    from .attendance import parse
+    from .models import AttendanceImport
+
+    data = uploaded_file.read()
+    name = getattr(uploaded_file, "name", "attendance.csv").rsplit("/", 1)[-1]
+    parsed = parse(data, file_name=name, organisation=organisation)
+    member_ids = [r.member_id for r in parsed.rows if r.member_id]
+    already = _already_complete(
+        member_ids=member_ids, course=course, source=source, day=completed_on
+    )
+    import_ = AttendanceImport(
+        organisation=organisation,
+        course=course,
+        source=source,
+        completed_on=completed_on,
+        evidence_note=evidence_note,
+        original_filename=name,
+        created_by=user,
+        errors=parsed.errors,
+        counts={
+            "rows": len(parsed.rows),
+            "to_record": len(member_ids) - len(already),
+            "unchanged": len(already),
+            "rejected": len(parsed.errors),
+            "member_ids": member_ids,
+        },
+    )
+    import_.file.save(name, ContentFile(data), save=False)
+    import_.save()
+    return import_
+
+
+def _already_complete(*, member_ids, course, source, day):
+    tz = timezone.get_current_timezone()
+    start = datetime.datetime.combine(day, datetime.time.min, tzinfo=tz)
+    return set(
+        Enrolment.objects.filter(
+            member_id__in=member_ids,
+            course=course,
+            source=source,
+            completed_at__gte=start,
+            completed_at__lt=start + datetime.timedelta(days=1),
+        ).values_list("member_id", flat=True)
+    )
+
+
+class ImportRefused(Exception):
+    pass
+
+
+def attendance_import_apply(*, import_, user):
+    """Step 2: record every listed member's completion, all or nothing. Applying twice (or
+    importing the same list again) records nothing new."""
+    from members.models import Member
+
+    from .models import AttendanceImport
+
+    with transaction.atomic():
+        import_ = AttendanceImport.objects.select_for_update().get(pk=import_.pk)
+        if import_.status == AttendanceImport.Status.APPLIED:
+            return import_
+        if import_.errors:
+            raise ImportRefused("the list has errors; fix the file and upload it again")
+        recorded = unchanged = 0
+        members = Member.objects.filter(
+            pk__in=import_.counts.get("member_ids", []), organisation=import_.organisation
+        ).select_related("organisation")
+        for member in members:
+            _, created = enrolment_record_external(
+                member=member,
+                course=import_.course,
+                source=import_.source,
+                completed_on=import_.completed_on,
+                evidence_note=import_.evidence_note
+                or f"{import_.get_source_display()}: {import_.original_filename}",
+                user=user,
+            )
+            recorded += created
+            unchanged += not created
+        import_.status = AttendanceImport.Status.APPLIED
+        import_.applied_at = timezone.now()
+        import_.counts = {**import_.counts, "recorded": recorded, "unchanged": unchanged}
+        import_.save(update_fields=["status", "applied_at", "counts"])
+    return import_

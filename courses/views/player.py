@@ -1,0 +1,401 @@
+"""The course player: course and lesson pages, and the endpoints that record study.
+
+Every endpoint works out the member and the attempt from the signed-in user; no URL names
+someone else's progress, so there is nothing of anyone else's to read or write.
+"""
+
+import json
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404, HttpResponseBadRequest, JsonResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from .. import conf, coverage, services
+from .. import quiz as quizlib
+from ..forms import QuestionForm
+from ..models import CoursePage, LessonPage, LessonProgress, QuizAttempt
+from ..selectors import (
+    current_enrolment,
+    faq_for_course,
+    lessons_of,
+    member_for_course,
+)
+
+
+def _course_of(lesson: LessonPage) -> CoursePage:
+    return CoursePage.objects.get(path=lesson.path[: -lesson.steplen])
+
+
+def _member_or_404(request, course):
+    """The member studying ``course``; None for staff without a member record."""
+    member = member_for_course(user=request.user, course=course)
+    if (
+        member is None
+        and course.organisation_id
+        and not request.user.has_perm("wagtailadmin.access_admin")
+    ):
+        raise Http404
+    if member is None and not request.user.has_perm("wagtailadmin.access_admin"):
+        raise Http404
+    return member
+
+
+def _result_for(request, enrolment, lesson):
+    """The quiz attempt named in ?result=, only if it is this member's, for this quiz."""
+    pk = request.GET.get("result")
+    if not pk:
+        return None
+    if enrolment is None or not pk.isdigit():
+        raise Http404
+    return get_object_or_404(
+        QuizAttempt.objects.filter(enrolment__member=enrolment.member, lesson=lesson), pk=pk
+    )
+
+
+def _quiz_context(*, quiz_value, enrolment, lesson, pass_mark, action, result, passed):
+    context = {
+        "title": quiz_value.get("title"),
+        "pass_mark": pass_mark,
+        "action": action,
+        "passed": passed,
+        "result": result,
+        "review": quizlib.review(quiz_value, result.answers) if result else None,
+    }
+    if enrolment is not None:
+        context["questions"] = quizlib.present(
+            quiz_value, seed=services.quiz_seed(enrolment=enrolment, lesson=lesson)
+        )
+        context["token"] = services.quiz_token(enrolment=enrolment, lesson=lesson)
+    return context
+
+
+def serve_course(request, page, preview=False):
+    lessons = list(lessons_of(page)) if page.pk else []
+    member = enrolment = None
+    progress = {}
+    history = []
+    if request.user.is_authenticated and not preview:
+        member = _member_or_404(request, page)
+    if member is not None:
+        history = list(
+            page.enrolments.filter(member=member).select_related("certificate").order_by("-attempt")
+        )
+        enrolment = current_enrolment(member=member, course=page)
+        if enrolment is not None:
+            progress = {p.lesson_id: p for p in LessonProgress.objects.filter(enrolment=enrolment)}
+    required = [lesson for lesson in lessons if lesson.is_required]
+    done = [lesson for lesson in required if getattr(progress.get(lesson.pk), "completed_at", None)]
+    rows = [
+        {"lesson": lesson, "progress": progress.get(lesson.pk), "number": i}
+        for i, lesson in enumerate(lessons, start=1)
+    ]
+    next_lesson = next(
+        (r["lesson"] for r in rows if not getattr(r["progress"], "completed_at", None)), None
+    )
+    final_quiz = None
+    if page.final_quiz:
+        quiz_value = page.final_quiz[0].value
+        unlocked = len(done) == len(required)
+        if member is not None and unlocked and enrolment is None:
+            enrolment = services.enrolment_start(member=member, course=page)
+        result = _result_for(request, enrolment, None)
+        passed = bool(
+            enrolment and enrolment.quiz_attempts.filter(lesson__isnull=True, passed=True).exists()
+        )
+        final_quiz = _quiz_context(
+            quiz_value=quiz_value,
+            enrolment=enrolment if unlocked else None,
+            lesson=None,
+            pass_mark=page.pass_mark,
+            action=reverse("courses:final_quiz", args=[page.pk]),
+            result=result,
+            passed=passed,
+        )
+        final_quiz["unlocked"] = unlocked
+    context = page.get_context(request)
+    context.update(
+        {
+            "member": member,
+            "enrolment": enrolment,
+            "history": [e for e in history if e != enrolment or e.completed_at],
+            "rows": rows,
+            "required_count": len(required),
+            "done_count": len(done),
+            "percent": 100
+            if enrolment and enrolment.completed_at
+            else (100 * len(done) // len(required) if required else 0),
+            "next_lesson": next_lesson,
+            "final_quiz": final_quiz,
+            "faq": list(faq_for_course(course=page)) if page.pk else [],
+            "question_form": QuestionForm() if member else None,
+            "preview": preview,
+        }
+    )
+    return TemplateResponse(request, "courses/course_page.html", context)
+
+
+def _video_context(progress, video, block):
+    media = block.value.get("media")
+    captions = block.value.get("captions")
+    ranges = progress.video_coverage.get(video.block_id, {}).get("r", []) if progress else []
+    ratio = services.video_watched_ratio(progress, video) if progress else 0.0
+    return {
+        "tracked": video.tracked,
+        "src": reverse("courses:media_file", args=[media.pk]) if media else "",
+        "mime": _media_mime(media),
+        "captions_src": reverse("courses:captions", args=[captions.pk]) if captions else "",
+        "allow_seeking": video.allow_seeking,
+        "furthest": coverage.furthest_contiguous(ranges),
+        "percent": int(ratio * 100),
+        "watched": ratio >= conf.video_watched_ratio(),
+        "ranges": json.dumps(ranges),
+    }
+
+
+def _media_mime(media):
+    if media is None:
+        return ""
+    name = media.file.name.lower()
+    return "video/webm" if name.endswith(".webm") else "video/mp4"
+
+
+def serve_lesson(request, page, preview=False):
+    course = _course_of(page) if page.pk and page.depth else None
+    if course is None:
+        preview = True
+    if not preview and not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    member = _member_or_404(request, course) if not preview else None
+    enrolment = progress = None
+    if member is not None:
+        enrolment = services.enrolment_start(member=member, course=course)
+        progress = services.lesson_open(enrolment=enrolment, lesson=page)
+    lessons = list(lessons_of(course)) if course else []
+    done_ids = set()
+    if enrolment is not None:
+        done_ids = set(
+            LessonProgress.objects.filter(
+                enrolment=enrolment, completed_at__isnull=False
+            ).values_list("lesson_id", flat=True)
+        )
+    index = next((i for i, lesson in enumerate(lessons) if lesson.pk == page.pk), None)
+    next_lesson = lessons[index + 1] if index is not None and index + 1 < len(lessons) else None
+    req = services.lesson_requirements(page)
+    attempts = (
+        list(QuizAttempt.objects.filter(enrolment=enrolment, lesson=page).order_by("-submitted_at"))
+        if enrolment is not None and req.quiz is not None
+        else []
+    )
+    quiz_passed = any(a.passed for a in attempts)
+    status = services.lesson_status(
+        lesson=page, progress=progress, quiz_passed=quiz_passed, req=req
+    )
+    videos = {v.block_id: v for v in req.videos}
+    items = []
+    for block in page.body:
+        extra = None
+        if block.block_type == "video":
+            extra = _video_context(progress, videos[str(block.id)], block)
+        elif block.block_type == "quiz" and str(block.id) == req.quiz_block_id:
+            extra = _quiz_context(
+                quiz_value=block.value,
+                enrolment=enrolment,
+                lesson=page,
+                pass_mark=block.value["pass_mark"],
+                action=reverse("courses:lesson_quiz", args=[page.pk]) if page.pk else "",
+                result=_result_for(request, enrolment, page),
+                passed=quiz_passed,
+            )
+        items.append({"block": block, "extra": extra})
+    context = page.get_context(request)
+    context.update(
+        {
+            "course": course,
+            "member": member,
+            "enrolment": enrolment,
+            "progress": progress,
+            "status": status,
+            "items": items,
+            "lessons": lessons,
+            "done_ids": done_ids,
+            "position": (index or 0) + 1,
+            "next_lesson": next_lesson,
+            "has_tracked_video": bool(req.tracked_videos),
+            "heartbeat_interval": conf.heartbeat_interval(),
+            "max_playback_rate": conf.max_playback_rate(),
+            "question_form": QuestionForm() if member else None,
+            "preview": preview,
+        }
+    )
+    return TemplateResponse(request, "courses/lesson_page.html", context)
+
+
+# --- endpoints ------------------------------------------------------------------------------
+
+
+def _study(request, lesson_id):
+    """(lesson, enrolment) of the signed-in member, or 404."""
+    if not request.user.is_authenticated:
+        raise Http404
+    lesson = get_object_or_404(LessonPage.objects.live(), pk=lesson_id)
+    course = _course_of(lesson)
+    member = member_for_course(user=request.user, course=course)
+    if member is None:
+        raise Http404
+    return lesson, services.enrolment_start(member=member, course=course)
+
+
+def _json_body(request):
+    try:
+        data = json.loads(request.body or b"{}")
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _progress_json(lesson, enrolment, progress):
+    quiz_passed = QuizAttempt.objects.filter(
+        enrolment=enrolment, lesson=lesson, passed=True
+    ).exists()
+    status = services.lesson_status(lesson=lesson, progress=progress, quiz_passed=quiz_passed)
+    return {
+        "active_seconds": progress.active_seconds,
+        "completed": bool(progress.completed_at),
+        "completion_path": progress.completion_path,
+        "missing": status.missing,
+        "reading_left": status.reading_left,
+    }
+
+
+@require_POST
+def heartbeat(request, lesson_id):
+    lesson, enrolment = _study(request, lesson_id)
+    data = _json_body(request)
+    if data is None:
+        return HttpResponseBadRequest("JSON body expected")
+    progress = services.lesson_heartbeat(
+        enrolment=enrolment, lesson=lesson, seconds=data.get("seconds", 0)
+    )
+    progress.refresh_from_db()
+    return JsonResponse(_progress_json(lesson, enrolment, progress))
+
+
+@require_POST
+def video_report(request, lesson_id):
+    lesson, enrolment = _study(request, lesson_id)
+    data = _json_body(request)
+    if data is None or not isinstance(data.get("played", []), list):
+        return HttpResponseBadRequest("JSON body expected")
+    try:
+        progress = services.lesson_video_report(
+            enrolment=enrolment,
+            lesson=lesson,
+            block_id=str(data.get("block", "")),
+            played=data.get("played", [])[:500],
+            duration=data.get("duration", 0),
+        )
+    except LookupError:
+        raise Http404
+    req = services.lesson_requirements(lesson)
+    video = next(v for v in req.videos if v.block_id == str(data.get("block")))
+    payload = _progress_json(lesson, enrolment, progress)
+    ranges = progress.video_coverage.get(video.block_id, {}).get("r", [])
+    payload.update(
+        {
+            "percent": int(services.video_watched_ratio(progress, video) * 100),
+            "watched": services.video_is_watched(progress, video),
+            "furthest": coverage.furthest_contiguous(ranges),
+        }
+    )
+    return JsonResponse(payload)
+
+
+@require_POST
+def choose_transcript(request, lesson_id):
+    lesson, enrolment = _study(request, lesson_id)
+    services.lesson_choose_transcript(enrolment=enrolment, lesson=lesson)
+    messages.success(
+        request,
+        _("You are studying this lesson through the transcript. Read it, then pass the quiz."),
+    )
+    return redirect(lesson.url + "#transcript-path")
+
+
+@require_POST
+def complete(request, lesson_id):
+    lesson, enrolment = _study(request, lesson_id)
+    progress, status = services.lesson_try_complete(
+        enrolment=enrolment, lesson=lesson, explicit=True
+    )
+    if progress.completed_at:
+        messages.success(request, _("Lesson completed."))
+        course = _course_of(lesson)
+        lessons = list(lessons_of(course))
+        ids = [x.pk for x in lessons]
+        position = ids.index(lesson.pk) if lesson.pk in ids else len(ids)
+        if position + 1 < len(lessons):
+            return redirect(lessons[position + 1].url)
+        return redirect(course.url)
+    for reason in status.missing:
+        messages.error(request, _missing_message(reason, status))
+    return redirect(lesson.url + "#complete")
+
+
+def _missing_message(reason, status):
+    if reason == "reading":
+        return _("Please keep studying this page: %(seconds)s more seconds are needed.") % {
+            "seconds": status.reading_left
+        }
+    if reason == "video":
+        return _("Watch the video to the end, or study it through the transcript.")
+    return _("Pass the quiz to complete this lesson.")
+
+
+def _submitted_answers(request):
+    return {key[2:]: request.POST.getlist(key) for key in request.POST if key.startswith("q-")}
+
+
+@require_POST
+def lesson_quiz(request, lesson_id):
+    lesson, enrolment = _study(request, lesson_id)
+    try:
+        attempt = services.quiz_submit(
+            enrolment=enrolment,
+            lesson=lesson,
+            token=request.POST.get("token", ""),
+            submitted=_submitted_answers(request),
+        )
+    except services.QuizError:
+        messages.error(request, _("This quiz form is out of date. Please answer it again."))
+        return redirect(lesson.url + "#quiz")
+    return redirect(f"{lesson.url}?result={attempt.pk}#quiz-result")
+
+
+@require_POST
+def final_quiz(request, course_id):
+    if not request.user.is_authenticated:
+        raise Http404
+    course = get_object_or_404(CoursePage.objects.live(), pk=course_id)
+    member = member_for_course(user=request.user, course=course)
+    if member is None:
+        raise Http404
+    enrolment = services.enrolment_start(member=member, course=course)
+    if services.course_missing(enrolment=enrolment)["lessons"]:
+        messages.error(request, _("Complete the required lessons before the final quiz."))
+        return redirect(course.url)
+    try:
+        attempt = services.quiz_submit(
+            enrolment=enrolment,
+            lesson=None,
+            token=request.POST.get("token", ""),
+            submitted=_submitted_answers(request),
+        )
+    except services.QuizError:
+        messages.error(request, _("This quiz form is out of date. Please answer it again."))
+        return redirect(course.url + "#quiz")
+    return redirect(f"{course.url}?result={attempt.pk}#quiz-result")

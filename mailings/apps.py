@@ -1,0 +1,19 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class MailingsConfig(AppConfig):
+    name = "mailings"
+    label = "mailings"
+    verbose_name = _("Mailings")
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from anymail.signals import inbound, tracking
+        from celery.signals import worker_ready
+
+        from . import signals
+
+        tracking.connect(signals.on_tracking_event, dispatch_uid="mailings.tracking")
+        inbound.connect(signals.on_inbound_mail, dispatch_uid="mailings.inbound")
+        worker_ready.connect(signals.on_worker_ready, dispatch_uid="mailings.worker_ready")

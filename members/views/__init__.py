@@ -1,0 +1,1 @@
+"""Admin views of the members app (roster lists, imports, reports). Public views: none yet."""

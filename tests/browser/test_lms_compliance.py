@@ -1,0 +1,107 @@
+"""Staff create a requirement and see who it matches; the refresh assigns it; the member sees it
+on マイ研修, completes the course, and the dashboard and the export show the completion."""
+
+import datetime
+import io
+import re
+
+import pytest
+from django.utils import timezone
+
+from tests.browser.conftest import PHONE
+from tests.browser.test_signin import read_code
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def mail_dir(settings, tmp_path):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    settings.EMAIL_FILE_PATH = str(tmp_path / "mail")
+    return tmp_path / "mail"
+
+
+@pytest.fixture
+def compliance_site(db, member, organisation, other_organisation):
+    from django.contrib.auth.models import Permission
+
+    from lms.demo import seed_site
+    from tests.factories import make_member, make_staff
+    from tests.factories.courses import make_course_index, make_course_page, make_lesson, text_body
+    from tests.factories.lms import make_campaign
+
+    home = seed_site(stdout=io.StringIO())
+    index = make_course_index(parent=home, slug="courses")
+    course = make_course_page(index=index, slug="saigai", issues_certificate=False)
+    make_lesson(
+        course=course, title="整理・整頓", slug="5s", body=text_body(), min_reading_seconds=0
+    )
+    today = timezone.localdate()
+    opens = today.replace(day=1)
+    make_campaign(
+        organisation=organisation,
+        name="災害防止等に関する研修",
+        slug="saigai-boshi",
+        recurrence="",
+        opens_on=opens,
+        due_on=opens + datetime.timedelta(days=60),
+    )
+    make_member(organisation=organisation, name="佐藤　花子", joined_on=datetime.date(2024, 4, 1))
+    make_member(organisation=other_organisation, name="他団体　次郎")
+    staff = make_staff(username="office", organisations=[organisation])
+    staff.groups.first().permissions.add(*Permission.objects.filter(content_type__app_label="lms"))
+    return {"course": course}
+
+
+def test_requirement_to_completion(new_page, member, mail_dir, compliance_site, screenshot):
+    from lms.models import Assignment
+
+    course = compliance_site["course"]
+    admin = new_page()
+    admin.goto("/admin/login/")
+    admin.locator("#id_username").fill("office")
+    admin.locator("#id_password").fill("pw-staff-123")
+    admin.locator("form button[type=submit]").first.click()
+    admin.wait_for_url(re.compile(r"/admin/$"))
+    admin.goto("/admin/lms/requirements/new/")
+    admin.locator("#id_campaign").select_option(label="災害防止等に関する研修")
+    admin.locator("#id_name").fill("全加入者の安全研修")
+    admin.get_by_label(course.title).check()
+    admin.get_by_role("button", name="対象者をプレビュー").click()
+    preview = admin.get_by_test_id("audience-preview")
+    preview.wait_for()
+    assert "2 人が該当します" in preview.inner_text()
+    assert "佐藤　花子" in preview.inner_text() and "他団体" not in preview.inner_text()
+    screenshot(admin, "01-preview")
+    assert not Assignment.objects.exists()  # nothing saved by a preview
+    admin.locator("footer button.button-longrunning").first.click()
+    admin.wait_for_url(re.compile(r"/admin/lms/requirements/$"))
+    assert Assignment.objects.filter(member=member).count() == 1  # the refresh ran on save
+
+    page = new_page(viewport=PHONE)
+    page.goto("/my/")
+    page.get_by_label("団体に登録したメールアドレス").fill("taro@example.jp")
+    page.get_by_role("button", name="サインインコードを送る").click()
+    page.get_by_label("コード").fill(read_code(mail_dir, "taro@example.jp"))
+    page.get_by_role("button", name="サインイン").click()
+    page.get_by_test_id("signed-in").wait_for()
+    page.goto("/my/")
+    item = page.get_by_test_id("required-item")
+    assert "全加入者の安全研修" in item.inner_text() and "未受講" in item.inner_text()
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    screenshot(page, "02-my-training")
+    page.get_by_test_id("continue").click()
+    page.get_by_role("link", name=re.compile("学習を始める")).click()
+    page.get_by_role("button", name="学習を完了する").click()
+    page.goto("/my/")
+    assert "修了" in page.get_by_test_id("required-item").inner_text()
+    screenshot(page, "03-completed")
+
+    admin.goto("/admin/lms/reports/dashboard/")
+    assert admin.get_by_test_id("completed").inner_text() == "1"
+    assert admin.get_by_test_id("rate").inner_text() == "50.0%"
+    screenshot(admin, "04-dashboard")
+    export = admin.request.get("/admin/lms/reports/completed/?export=csv")
+    assert export.ok and export.headers["content-type"].startswith("text/csv")
+    text = export.body().decode("utf-8-sig")
+    assert "山田　太郎" in text and "全加入者の安全研修" in text and "佐藤" not in text
