@@ -68,48 +68,7 @@ def environment(mail_dir: Path) -> dict:
     return env
 
 
-SEED = r"""
-import datetime, io, json, sys
-from django.core.management import call_command
-from django.urls import NoReverseMatch, reverse
-n = int(sys.argv[1])
-call_command("seed_demo", force=True, stdout=io.StringIO())
-from members.models import Member, Membership, Organisation
-from members.constants import Category
-org = Organisation.objects.order_by("pk").first()
-existing = set(Member.objects.filter(organisation=org, member_no__startswith="L").values_list("member_no", flat=True))
-joined = datetime.date(2025, 4, 1)
-new = [Member(organisation=org, member_no=f"L{i:06d}", name=f"負荷　{i}", email=f"load{i}@example.jp",
-              category=Category.SECOND_FREELANCE, joined_on=joined)
-       for i in range(n) if f"L{i:06d}" not in existing]
-Member.objects.bulk_create(new, batch_size=1000)
-ids = Member.objects.filter(organisation=org, member_no__startswith="L").exclude(memberships__isnull=False)
-Membership.objects.bulk_create([Membership(member=m, joined_on=joined, category=m.category) for m in ids], batch_size=1000)
-try:
-    from lms import services as lms_services
-    refresh = getattr(lms_services, "assignments_refresh", None)
-    if refresh:
-        for organisation in Organisation.objects.all():
-            refresh(organisation=organisation)
-except Exception as exc:
-    print("note: assignments refresh failed:", exc, file=sys.stderr)
-urls = {}
-try:
-    urls["my"] = reverse("lms:my_training")
-except NoReverseMatch:
-    urls["my"] = None
-try:
-    from courses.models import CoursePage, LessonPage
-    from django.db.models import Q
-    course = CoursePage.objects.live().filter(Q(organisation__isnull=True) | Q(organisation=org)).order_by("path").first()
-    lesson = LessonPage.objects.live().descendant_of(course).order_by("path").first() if course else None
-    urls["lesson"] = lesson.url if lesson else None
-    urls["heartbeat"] = reverse("courses:heartbeat", kwargs={"lesson_id": lesson.pk}) if lesson else None
-except Exception as exc:
-    urls["lesson"] = urls["heartbeat"] = None
-    print("note: no lesson:", exc, file=sys.stderr)
-print("URLS=" + json.dumps(urls))
-"""
+from load_seed import SEED  # noqa: E402  (bench/ is sys.path[0])
 
 
 def prepare(args, env) -> dict:
@@ -127,7 +86,7 @@ def prepare(args, env) -> dict:
     t0 = time.monotonic()
     subprocess.run([PY, "manage.py", "migrate", "-v", "0"], cwd=ROOT, env=env, check=True)
     out = subprocess.run(
-        [PY, "-c", "import django; django.setup()\n" + SEED, str(args.users)],
+        [PY, "-c", "import django; django.setup()\n" + SEED, str(args.users + warm_members(args))],
         cwd=ROOT, env=env, capture_output=True, text=True,
     )  # fmt: skip
     sys.stderr.write(out.stderr[-3000:])
@@ -169,6 +128,7 @@ class Mailbox:
 
     def __init__(self, folder: Path):
         self.folder, self.seen, self.codes = folder, set(), {}
+        self.scanned_at = 0.0
 
     def code_for(self, email: str, timeout=30.0):
         import gevent
@@ -177,7 +137,9 @@ class Mailbox:
         while time.monotonic() < deadline:
             if email in self.codes:
                 return self.codes.pop(email)
-            self.scan()
+            if time.monotonic() - self.scanned_at > 0.1:  # one scan serves every waiting user
+                self.scanned_at = time.monotonic()
+                self.scan()
             gevent.sleep(0.2)
         return None
 
@@ -196,12 +158,46 @@ class Mailbox:
                 self.seen.add(path)
 
 
+def warm_members(args) -> int:
+    """Members (after the N load members) who sign in before the run: a server that has been
+    up all night has compiled its templates and opened its connections in every worker."""
+    return 2 * args.workers
+
+
+def warm_up(args, urls, mailbox):
+    import gevent
+    import requests
+
+    base = f"http://127.0.0.1:{args.port}"
+
+    def one(i):
+        n = args.users + i
+        s = requests.Session()
+        s.headers["X-Forwarded-For"] = f"10.255.{n // 256 % 256}.{n % 256}"
+        s.get(base + "/accounts/login/code/")
+        email = f"load{n}@example.jp"
+        data = {"email": email, "csrfmiddlewaretoken": s.cookies.get("csrftoken")}
+        s.post(base + "/accounts/login/code/", data=data, allow_redirects=False)
+        code = mailbox.code_for(email)
+        data = {"code": code or "", "csrfmiddlewaretoken": s.cookies.get("csrftoken")}
+        s.post(base + "/accounts/login/code/confirm/", data=data, allow_redirects=False)
+        for name in ("my", "lesson"):
+            if urls.get(name):
+                s.get(base + urls[name])
+        if urls.get("heartbeat"):
+            headers = {"X-CSRFToken": s.cookies.get("csrftoken", ""), "Referer": base}
+            s.post(base + urls["heartbeat"], json={"seconds": 1}, headers=headers)
+
+    gevent.joinall([gevent.spawn(one, i) for i in range(warm_members(args))], timeout=120)
+
+
 def run_locust(args, urls, mail_dir: Path):
     import gevent
     from locust import HttpUser, between, events, task  # noqa: F401
     from locust.env import Environment
 
     mailbox = Mailbox(mail_dir)
+    warm_up(args, urls, mailbox)
     counter = iter(range(args.users))
     host = f"http://127.0.0.1:{args.port}"
 
@@ -217,15 +213,26 @@ def run_locust(args, urls, mail_dir: Path):
             )
             self.ready = False
             c = self.client
-            r = c.get("/accounts/login/code/", name="sign-in")
+
+            def step(method, url, name, expected, **kwargs):
+                """One request of the sign-in; any other status than ``expected`` is an error
+                (a refused code or a page that redirects to the sign-in is not a success)."""
+                with c.request(
+                    method, url, name=name, allow_redirects=False, catch_response=True, **kwargs
+                ) as r:
+                    if r.status_code != expected:
+                        r.failure(f"HTTP {r.status_code}, expected {expected}")
+                        return False
+                    r.success()
+                    return True
+
+            if not step("GET", "/accounts/login/code/", "sign-in", 200):
+                return
             token = c.cookies.get("csrftoken")
-            r = c.post(
-                "/accounts/login/code/",
-                {"email": self.email, "csrfmiddlewaretoken": token},
-                name="sign-in",
-                allow_redirects=False,
-            )
-            if r.status_code != 302:
+            if not step(
+                "POST", "/accounts/login/code/", "sign-in", 302,
+                data={"email": self.email, "csrfmiddlewaretoken": token},
+            ):  # fmt: skip
                 return
             code = mailbox.code_for(self.email)
             if code is None:
@@ -238,18 +245,15 @@ def run_locust(args, urls, mail_dir: Path):
                     context={},
                 )
                 return
-            r = c.post(
-                "/accounts/login/code/confirm/",
-                {"code": code, "csrfmiddlewaretoken": c.cookies.get("csrftoken")},
-                name="sign-in",
-                allow_redirects=False,
-            )
-            if r.status_code != 302:
+            if not step(
+                "POST", "/accounts/login/code/confirm/", "sign-in", 302,
+                data={"code": code, "csrfmiddlewaretoken": c.cookies.get("csrftoken")},
+            ):  # fmt: skip
                 return
-            if urls.get("my"):
-                c.get(urls["my"], name="マイ研修")
-            if urls.get("lesson"):
-                c.get(urls["lesson"], name="lesson page")
+            if urls.get("my") and not step("GET", urls["my"], "マイ研修", 200):
+                return
+            if urls.get("lesson") and not step("GET", urls["lesson"], "lesson page", 200):
+                return
             self.ready = True
 
         @task

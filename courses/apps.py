@@ -7,3 +7,10 @@ class CoursesConfig(AppConfig):
     label = "courses"
     verbose_name = _("Courses")
     default_auto_field = "django.db.models.BigAutoField"
+    staff_permissions = (
+        "view_question",
+        "change_question",
+        "view_enrolment",
+        "add_enrolment",
+        "view_certificate",
+    )

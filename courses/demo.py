@@ -620,8 +620,6 @@ COURSES = "courses"
 def seed(*, stdout, **options):
     from wagtail.models import Site
 
-    from members.demo import STAFF_GROUP
-
     from .models import CourseIndexPage, CoursePage, LessonPage
 
     home = Site.objects.get(is_default_site=True).root_page
@@ -746,7 +744,6 @@ def seed(*, stdout, **options):
                 )
             stdout.write(f"  course {course.title}: {'created' if created else 'kept'}")
         _seed_faq(index=index)
-        _grant_staff(group_name=STAFF_GROUP)
     stdout.write(f"  course index: {index.url}")
 
 
@@ -782,23 +779,3 @@ def _seed_faq(*, index):
                 "faq_published": True,
             },
         )
-
-
-def _grant_staff(*, group_name):
-    from django.contrib.auth.models import Group, Permission
-
-    group = Group.objects.filter(name=group_name).first()
-    if group is None:
-        return
-    group.permissions.add(
-        *Permission.objects.filter(
-            content_type__app_label="courses",
-            codename__in=[
-                "view_question",
-                "change_question",
-                "view_enrolment",
-                "add_enrolment",
-                "view_certificate",
-            ],
-        )
-    )

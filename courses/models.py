@@ -13,6 +13,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, HelpPanel, MultiFieldPanel
@@ -21,6 +22,19 @@ from wagtail.models import Page
 from wagtail.search import index
 
 from .blocks import COURSE_BLOCKS, FINAL_QUIZ_BLOCKS, LESSON_BLOCKS
+
+
+def _route_to_child(parent, child_model, request, path_components):
+    """Page.route, fetching the (specific) child in one query instead of two.
+
+    Children of another type than the expected one are routed by Wagtail as usual.
+    """
+    if path_components:
+        child = child_model.objects.child_of(parent).filter(slug=path_components[0]).first()
+        if child is not None:
+            child._cached_parent_obj = parent  # treebeard's get_parent() uses it
+            return child.route(request, path_components[1:])
+    return Page.route(parent, request, path_components)
 
 
 class CourseIndexPage(Page):
@@ -34,6 +48,16 @@ class CourseIndexPage(Page):
 
     class Meta:
         verbose_name = _("course index page")
+
+    def get_context(self, request, *args, **kwargs):
+        from .selectors import course_index_rows
+
+        context = super().get_context(request, *args, **kwargs)
+        context.update(course_index_rows(user=request.user, index=self))
+        return context
+
+    def route(self, request, path_components):
+        return _route_to_child(self, CoursePage, request, path_components)
 
 
 class CoursePage(Page):
@@ -106,6 +130,9 @@ class CoursePage(Page):
 
     def get_template(self, request, *args, **kwargs):
         return "courses/course_page.html"
+
+    def route(self, request, path_components):
+        return _route_to_child(self, LessonPage, request, path_components)
 
     def serve(self, request, *args, **kwargs):
         from .views.player import serve_course
@@ -447,3 +474,17 @@ class AttendanceImport(models.Model):
 
     def __str__(self):
         return self.original_filename
+
+
+def _forget_media_duration(sender, instance, **kwargs):
+    """Lesson requirements cache media durations (services.media_durations)."""
+    from .services import forget_media_duration
+
+    forget_media_duration(instance.pk)
+
+
+_MEDIA_MODEL = getattr(settings, "WAGTAILMEDIA", {}).get("MEDIA_MODEL", "wagtailmedia.Media")
+post_save.connect(_forget_media_duration, sender=_MEDIA_MODEL, dispatch_uid="courses_media_saved")
+post_delete.connect(
+    _forget_media_duration, sender=_MEDIA_MODEL, dispatch_uid="courses_media_deleted"
+)

@@ -141,6 +141,37 @@ def course_progress(*, member, courses) -> dict:
     return result
 
 
+def course_index_rows(*, user, index) -> dict:
+    """The courses listed on a course index page, for ``user``: {"rows": [...], "member": ...}.
+
+    Anonymous visitors and staff see every live, public course under the index. A signed-in
+    member sees the courses open to them (no organisation, or one of theirs) with the
+    progress of their latest attempt; each row is {"course", "progress"} (progress None
+    when not signed in as a member).
+    """
+    courses = list(CoursePage.objects.child_of(index).live().public().order_by("path"))
+    members = list(members_of_user(user=user).order_by("pk"))
+    if not members:
+        return {"rows": [{"course": c, "progress": None} for c in courses], "member": None}
+    by_member: dict = {}
+    for course in courses:
+        member = next(
+            (
+                m
+                for m in members
+                if course.organisation_id is None or m.organisation_id == course.organisation_id
+            ),
+            None,
+        )
+        if member is not None:
+            by_member.setdefault(member, []).append(course)
+    progress = {}
+    for member, own in by_member.items():
+        progress.update(course_progress(member=member, courses=own))
+    rows = [{"course": c, "progress": progress[c.pk]} for c in courses if c.pk in progress]
+    return {"rows": rows, "member": members[0]}
+
+
 def _required_by_course(courses) -> dict:
     return {
         c.path: lessons_of(c).filter(is_required=True).count() for c in courses

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from django.core import signing
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from . import conf, coverage
@@ -81,21 +82,74 @@ class LessonRequirements:
 
 
 def lesson_requirements(lesson: LessonPage) -> LessonRequirements:
+    """What completing ``lesson`` takes, read from its body without rendering it.
+
+    Video blocks are read from the raw stream data (their media's durations come from
+    ``media_durations``, cached), and only the quiz blocks are converted: a heartbeat costs no
+    query for the body's choosers (media, captions, documents, images).
+    """
     req = LessonRequirements(min_reading_seconds=lesson.min_reading_seconds)
-    for block in lesson.body:
-        if block.block_type == "video":
-            media = block.value.get("media")
+    body = lesson.body
+    videos = []
+    for i, raw in enumerate(body.raw_data):
+        kind = raw.get("type")
+        if kind == "video":
+            videos.append(raw)
+        elif kind == "quiz" and req.quiz is None:
+            block = body[i]  # converts the quiz blocks only
+            req.quiz, req.quiz_block_id = block.value, str(block.id)
+    if videos:
+        values = [raw.get("value") or {} for raw in videos]
+        durations = media_durations([v.get("media") for v in values if v.get("media")])
+        for raw, value in zip(videos, values, strict=True):
+            media = value.get("media")
+            duration = durations.get(int(media)) if media else None  # None: none, or gone
             req.videos.append(
                 VideoInfo(
-                    block_id=str(block.id),
-                    tracked=media is not None,
-                    allow_seeking=bool(block.value.get("allow_seeking")),
-                    duration=float(media.duration or 0) if media is not None else 0.0,
+                    block_id=str(raw.get("id")),
+                    tracked=duration is not None,
+                    allow_seeking=bool(value.get("allow_seeking")),
+                    duration=duration or 0.0,
                 )
             )
-        elif block.block_type == "quiz" and req.quiz is None:
-            req.quiz, req.quiz_block_id = block.value, str(block.id)
     return req
+
+
+MEDIA_DURATION_CACHE_SECONDS = 3600
+
+
+def _media_duration_key(pk) -> str:
+    return f"courses:media-duration:{pk}"
+
+
+def media_durations(ids) -> dict:
+    """{media id: duration in seconds (0.0 = unknown)} of the media that exist, through the
+    cache (forgotten when a media item is saved or deleted: see models.py)."""
+    from django.core.cache import cache
+    from wagtailmedia.models import get_media_model
+
+    keys = {_media_duration_key(pk): pk for pk in {int(pk) for pk in ids}}
+    if not keys:
+        return {}
+    found = cache.get_many(list(keys))
+    result = {keys[key]: value for key, value in found.items() if value is not None}
+    missing = [pk for key, pk in keys.items() if key not in found]
+    if missing:
+        rows = dict(get_media_model().objects.filter(pk__in=missing).values_list("pk", "duration"))
+        fresh = {pk: float(rows[pk] or 0) if pk in rows else None for pk in missing}
+        # a media item that does not exist is remembered as None: only found items count
+        cache.set_many(
+            {_media_duration_key(pk): value for pk, value in fresh.items()},
+            MEDIA_DURATION_CACHE_SECONDS,
+        )
+        result.update({pk: value for pk, value in fresh.items() if value is not None})
+    return result
+
+
+def forget_media_duration(pk) -> None:
+    from django.core.cache import cache
+
+    cache.delete(_media_duration_key(pk))
 
 
 def video_duration(progress: LessonProgress, video: VideoInfo) -> float:
@@ -161,6 +215,10 @@ def lesson_open(*, enrolment, lesson) -> LessonProgress:
 
 
 def _progress_get_or_create(*, enrolment, lesson) -> LessonProgress:
+    # The row exists after the first open: one SELECT, outside any transaction.
+    progress = LessonProgress.objects.filter(enrolment=enrolment, lesson=lesson).first()
+    if progress is not None:
+        return progress
     try:
         with transaction.atomic():
             progress, _ = LessonProgress.objects.get_or_create(enrolment=enrolment, lesson=lesson)
@@ -171,27 +229,64 @@ def _progress_get_or_create(*, enrolment, lesson) -> LessonProgress:
 
 def lesson_heartbeat(*, enrolment, lesson, seconds) -> LessonProgress:
     """Add active (visible-page) seconds, never more than the wall-clock time since the last
-    heartbeat or page open, nor more than COURSES_HEARTBEAT_MAX_CREDIT at once."""
+    heartbeat or page open, nor more than COURSES_HEARTBEAT_MAX_CREDIT at once.
+
+    One SELECT and one conditional UPDATE: the UPDATE applies only if the row's clocks are still
+    the ones the credit was computed from (another tab's heartbeat, a video report or a page
+    open in between makes it miss; the row is then read again). The returned progress is
+    current, and completed when this heartbeat completed the lesson; when it is not complete,
+    its ``lesson_status`` attribute is the LessonStatus it was checked against.
+    """
     try:
         claimed = max(0, int(seconds))
     except (TypeError, ValueError):
         claimed = 0
-    _progress_get_or_create(enrolment=enrolment, lesson=lesson)
-    with transaction.atomic():
-        progress = LessonProgress.objects.select_for_update().get(
-            enrolment=enrolment, lesson=lesson
-        )
+    progress = _progress_get_or_create(enrolment=enrolment, lesson=lesson)
+    for _attempt in range(5):
         now = timezone.now()
         since = progress.last_heartbeat_at or progress.last_activity_at
         elapsed = max(0, int((now - since).total_seconds()))
         credit = min(claimed, elapsed, conf.heartbeat_max_credit())
-        progress.active_seconds += credit
-        progress.last_heartbeat_at = now
-        progress.last_activity_at = now
-        progress.save(update_fields=["active_seconds", "last_heartbeat_at", "last_activity_at"])
+        updated = LessonProgress.objects.filter(
+            pk=progress.pk,
+            last_heartbeat_at=progress.last_heartbeat_at,
+            last_activity_at=progress.last_activity_at,
+        ).update(
+            active_seconds=F("active_seconds") + credit,
+            last_heartbeat_at=now,
+            last_activity_at=now,
+        )
+        if updated:
+            progress.active_seconds += credit
+            progress.last_heartbeat_at = progress.last_activity_at = now
+            break
+        progress.refresh_from_db()
+    else:  # a very busy row: wait for the lock instead
+        with transaction.atomic():
+            progress = LessonProgress.objects.select_for_update().get(pk=progress.pk)
+            now = timezone.now()
+            since = progress.last_heartbeat_at or progress.last_activity_at
+            elapsed = max(0, int((now - since).total_seconds()))
+            progress.active_seconds += min(claimed, elapsed, conf.heartbeat_max_credit())
+            progress.last_heartbeat_at = progress.last_activity_at = now
+            progress.save(update_fields=["active_seconds", "last_heartbeat_at", "last_activity_at"])
     if progress.completed_at is None:
-        lesson_try_complete(enrolment=enrolment, lesson=lesson)
+        # lesson_try_complete only when it could complete the lesson: a heartbeat of a lesson
+        # still being studied costs no more queries, and its status is kept for the answer
+        req = lesson_requirements(lesson)
+        quiz_passed = req.quiz is not None and lesson_quiz_passed(
+            enrolment=enrolment, lesson=lesson
+        )
+        status = lesson_status(lesson=lesson, progress=progress, quiz_passed=quiz_passed, req=req)
+        if not status.missing and status.auto:
+            progress, _status = lesson_try_complete(enrolment=enrolment, lesson=lesson)
+        else:
+            progress.lesson_status = status
     return progress
+
+
+def lesson_quiz_passed(*, enrolment, lesson) -> bool:
+    return QuizAttempt.objects.filter(enrolment=enrolment, lesson=lesson, passed=True).exists()
 
 
 def lesson_video_report(*, enrolment, lesson, block_id, played, duration=0) -> LessonProgress:
@@ -309,8 +404,13 @@ class QuizError(Exception):
     pass
 
 
-def quiz_seed(*, enrolment, lesson=None) -> str:
-    n = QuizAttempt.objects.filter(enrolment=enrolment, lesson=lesson).count()
+def quiz_seed(*, enrolment, lesson=None, attempts: int | None = None) -> str:
+    """``attempts``: the number of this quiz's attempts in the enrolment, when already known."""
+    n = (
+        QuizAttempt.objects.filter(enrolment=enrolment, lesson=lesson).count()
+        if attempts is None
+        else attempts
+    )
     return f"{enrolment.pk}:{lesson.pk if lesson else 'final'}:{n}"
 
 

@@ -7,6 +7,22 @@ class LmsConfig(AppConfig):
     label = "lms"
     verbose_name = _("Training compliance")
     default_auto_field = "django.db.models.BigAutoField"
+    # campaigns and their rules, exemptions; assignments are materialised, staff only read them
+    staff_permissions = (
+        *(
+            f"{action}_{model}"
+            for model in (
+                "campaign",
+                "cycle",
+                "requirement",
+                "audiencerule",
+                "elective",
+                "exemption",
+            )
+            for action in ("add", "change", "delete", "view")
+        ),
+        "view_assignment",
+    )
 
     def ready(self):
         from courses.signals import course_completed

@@ -151,7 +151,6 @@ def seed(*, stdout, **kwargs) -> None:
             elective.occupations.set(
                 Occupation.objects.filter(organisation=org, name__in=occupations)
             )
-    _staff_permissions()
     assignments_refresh(organisation=org)
     # two thirds completed the 2026 training: most on time, some at a seminar, a few late
     from courses.models import Enrolment
@@ -188,15 +187,6 @@ def seed(*, stdout, **kwargs) -> None:
         f"{Requirement.objects.filter(campaign__organisation=org).count()}, assignments refreshed "
         f"({result.upserted} written)"
     )
-
-
-def _staff_permissions():
-    """The office staff group manages campaigns and sees the reports."""
-    from django.contrib.auth.models import Group, Permission
-
-    group = Group.objects.filter(name="研修事務局").first()
-    if group is not None:
-        group.permissions.add(*Permission.objects.filter(content_type__app_label="lms"))
 
 
 def _requirement(campaign, name, courses, *, rules, order):

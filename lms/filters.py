@@ -6,7 +6,7 @@ import django_filters
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from wagtail.admin.filters import WagtailFilterSet
+from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 
 from courses.models import CoursePage, Enrolment
 from members.constants import PREFECTURE_CHOICES, Category
@@ -54,7 +54,7 @@ class AssignmentFilterSet(WagtailFilterSet):
     occupation = django_filters.CharFilter(
         label=_("Occupation"), field_name="member__occupation", lookup_expr="icontains"
     )
-    due_on = django_filters.DateFromToRangeFilter(label=_("Due on"))
+    due_on = django_filters.DateFromToRangeFilter(label=_("Due on"), widget=DateRangePickerWidget)
 
     class Meta:
         model = Assignment

@@ -11,7 +11,8 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
-    path("accounts/", include("allauth.urls")),
+    # only the sign-in-by-code URLs of allauth: members have no password, sign-up or e-mail pages
+    path("accounts/", include("members.urls_accounts")),
     path("members/", include("members.urls")),
     path("learn/", include("courses.urls")),
     path("my/", include("lms.urls_site")),

@@ -5,7 +5,7 @@ organisations); an object of another organisation is a 404."""
 import tempfile
 
 from django.db.models import Exists, OuterRef, Subquery
-from django.http import FileResponse, Http404, StreamingHttpResponse
+from django.http import FileResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
@@ -20,72 +20,16 @@ from wagtail.coreutils import multigetattr
 from wagtail.permission_policies import ModelPermissionPolicy
 
 from courses.models import Certificate, Enrolment
+from members.admin_scoping import ScopedEditView
 from members.constants import PREFECTURE_BY_CODE, Category
+from members.exports import SafeSpreadsheetExportMixin
 
 from . import conf, selectors, services
 from .filters import AssignmentFilterSet, LearnerFilterSet, MemberFilterSet
 from .forms import CompletionReportForm
-from .models import Assignment, Campaign, Cycle, Elective, Exemption, Requirement
+from .models import Assignment
 
 Status = Assignment.Status
-
-# --- organisation scope for the model viewsets ---------------------------------------------
-
-SCOPE = {
-    Campaign: "organisation",
-    Cycle: "campaign__organisation",
-    Requirement: "campaign__organisation",
-    Elective: "organisation",
-    Exemption: "member__organisation",
-}
-
-
-def scoped(model, user):
-    return model._default_manager.filter(
-        **{f"{SCOPE[model]}__in": selectors.staff_organisations(user=user)}
-    )
-
-
-class ScopedIndexMixin:
-    def get_base_queryset(self):
-        return (
-            super()
-            .get_base_queryset()
-            .filter(pk__in=scoped(self.model, self.request.user).values("pk"))
-        )
-
-
-class ScopedObjectMixin:
-    def get_object(self, *args, **kwargs):
-        obj = super().get_object(*args, **kwargs)
-        if not scoped(type(obj), self.request.user).filter(pk=obj.pk).exists():
-            raise Http404
-        return obj
-
-
-class ScopedIndexView(ScopedIndexMixin, generic.IndexView):
-    pass
-
-
-class ScopedEditView(ScopedObjectMixin, generic.EditView):
-    pass
-
-
-class ScopedDeleteView(ScopedObjectMixin, generic.DeleteView):
-    pass
-
-
-class ScopedHistoryView(ScopedObjectMixin, generic.HistoryView):
-    pass
-
-
-class ScopedUsageView(ScopedObjectMixin, generic.UsageView):
-    pass
-
-
-class ScopedInspectView(ScopedObjectMixin, generic.InspectView):
-    pass
-
 
 # --- requirements: preview the audience before saving; refresh after -------------------------
 
@@ -172,9 +116,10 @@ class ExemptionEditView(ScopedEditView):
 # --- streamed exports ---------------------------------------------------------------------
 
 
-class StreamedExportMixin:
+class StreamedExportMixin(SafeSpreadsheetExportMixin):
     """CSV streamed row by row (UTF-8 with BOM for Excel) and XLSX written row by row to a
-    temporary file: neither holds 100k model instances in memory."""
+    temporary file: neither holds 100k model instances in memory. Formula-like cells are
+    neutralised by SafeSpreadsheetExportMixin."""
 
     chunk_size = 2000
 
@@ -184,10 +129,7 @@ class StreamedExportMixin:
         return queryset
 
     def stream_csv(self, queryset):
-        rows = super().stream_csv(_Iterated(queryset, self._rows(queryset)))
-        first = next(rows)
-        yield (b"\xef\xbb\xbf" if isinstance(first, bytes) else "\ufeff") + first
-        yield from rows
+        yield from super().stream_csv(_Iterated(queryset, self._rows(queryset)))
 
     def write_csv_response(self, queryset):
         response = StreamingHttpResponse(
@@ -461,7 +403,7 @@ def _add_minutes(enrolment):
 # --- transcripts ------------------------------------------------------------------------------
 
 
-class TranscriptIndexView(ReportView):
+class TranscriptIndexView(SafeSpreadsheetExportMixin, ReportView):
     page_title = _("Transcripts")
     header_icon = "doc-full"
     index_url_name = "lms_reports:transcripts"

@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
 
 from members.selectors import members_of_user
 
@@ -64,6 +65,7 @@ def _required_items(training) -> list[RequiredItem]:
     return items
 
 
+@require_safe
 @never_cache
 @login_required
 def my_training(request):

@@ -7,22 +7,16 @@ from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import FieldPanel, ObjectList
 from wagtail.admin.viewsets.base import ViewSetGroup
-from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permission_policies import ModelPermissionPolicy
+
+from members.admin_scoping import OrganisationScopedViewSet
 
 from . import views_admin as views
 from .forms import CampaignForm, CycleForm, ElectiveForm, ExemptionForm, RequirementForm
 from .models import Assignment, Campaign, Cycle, Elective, Exemption, Requirement
 
 
-class ScopedViewSet(ModelViewSet):
-    index_view_class = views.ScopedIndexView
-    edit_view_class = views.ScopedEditView
-    delete_view_class = views.ScopedDeleteView
-    history_view_class = views.ScopedHistoryView
-    usage_view_class = views.ScopedUsageView
-    inspect_view_class = views.ScopedInspectView
-    copy_view_enabled = False
+class ScopedViewSet(OrganisationScopedViewSet):
     add_to_admin_menu = False
 
 
@@ -56,6 +50,7 @@ class CampaignViewSet(ScopedViewSet):
 
 
 class CycleViewSet(ScopedViewSet):
+    organisation_path = "campaign__organisation"
     model = Cycle
     name = "lms_cycle"
     url_prefix = "lms/cycles"
@@ -74,6 +69,7 @@ class CycleViewSet(ScopedViewSet):
 
 
 class RequirementViewSet(ScopedViewSet):
+    organisation_path = "campaign__organisation"
     model = Requirement
     name = "lms_requirement"
     url_prefix = "lms/requirements"
@@ -109,6 +105,7 @@ class ElectiveViewSet(ScopedViewSet):
 
 
 class ExemptionViewSet(ScopedViewSet):
+    organisation_path = "member__organisation"
     model = Exemption
     name = "lms_exemption"
     url_prefix = "lms/exemptions"

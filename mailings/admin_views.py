@@ -17,81 +17,19 @@ from wagtail.admin.views.generic import PermissionCheckedMixin, WagtailAdminTemp
 from wagtail.admin.widgets.button import HeaderButton
 from wagtail.permission_policies import ModelPermissionPolicy
 
+from members.admin_scoping import ScopedIndexView, ScopedInspectView
 from members.selectors import organisations_for_staff
 
 from . import conf, selectors, services
 from .forms import SendForm, SuppressionImportForm
 from .models import (
-    Audience,
-    ConsentWording,
     Mailing,
     MailingRecipient,
     NewsletterPage,
-    OrganisationMailSettings,
-    ReminderDelivery,
-    ReminderSchedule,
-    ReminderTemplate,
     Suppression,
 )
 
-SCOPE = {
-    Mailing: "organisation",
-    Audience: "organisation",
-    Suppression: "organisation",
-    OrganisationMailSettings: "organisation",
-    ConsentWording: "organisation",
-    ReminderTemplate: "organisation",
-    ReminderSchedule: "campaign__organisation",
-    ReminderDelivery: "assignment__member__organisation",
-}
 State = MailingRecipient.State
-
-
-def scoped(model, user):
-    return model._default_manager.filter(
-        **{f"{SCOPE[model]}__in": organisations_for_staff(user=user)}
-    )
-
-
-class ScopedIndexMixin:
-    def get_base_queryset(self):
-        return (
-            super()
-            .get_base_queryset()
-            .filter(pk__in=scoped(self.model, self.request.user).values("pk"))
-        )
-
-
-class ScopedObjectMixin:
-    def get_object(self, *args, **kwargs):
-        obj = super().get_object(*args, **kwargs)
-        if not scoped(type(obj), self.request.user).filter(pk=obj.pk).exists():
-            raise Http404
-        return obj
-
-
-class ScopedIndexView(ScopedIndexMixin, generic.IndexView):
-    pass
-
-
-class ScopedEditView(ScopedObjectMixin, generic.EditView):
-    pass
-
-
-class ScopedDeleteView(ScopedObjectMixin, generic.DeleteView):
-    pass
-
-
-class ScopedInspectView(ScopedObjectMixin, generic.InspectView):
-    pass
-
-
-class ScopedHistoryView(ScopedObjectMixin, generic.HistoryView):
-    pass
-
-
-class ScopedUsageView(ScopedObjectMixin, generic.UsageView):
-    pass
 
 
 def _staff_mailing(request, pk) -> Mailing:

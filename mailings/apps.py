@@ -7,6 +7,26 @@ class MailingsConfig(AppConfig):
     label = "mailings"
     verbose_name = _("Mailings")
     default_auto_field = "django.db.models.BigAutoField"
+    # what staff set up and send; the delivery records are evidence, read only
+    staff_permissions = (
+        *(
+            f"{action}_{model}"
+            for model in (
+                "mailing",
+                "audience",
+                "suppression",
+                "organisationmailsettings",
+                "consentwording",
+                "reminderschedule",
+                "remindertemplate",
+            )
+            for action in ("add", "change", "delete", "view")
+        ),
+        "view_mailingrecipient",
+        "view_reminderdelivery",
+        "view_staffdigest",
+        "view_newsletterconsent",
+    )
 
     def ready(self):
         from anymail.signals import inbound, tracking

@@ -6,7 +6,6 @@ Idempotent: pages, audiences and schedules are found by slug/name and updated.
 import datetime
 import random
 
-from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.utils import timezone
 
@@ -235,13 +234,6 @@ def _consents(organisation):
     ).count()
 
 
-def _permissions():
-    """Office staff send mailings and manage audiences; editors write newsletters."""
-    staff = Group.objects.filter(name="研修事務局").first()
-    if staff is not None:
-        staff.permissions.add(*Permission.objects.filter(content_type__app_label="mailings"))
-
-
 def seed(*, stdout, **kwargs) -> None:
     from django.contrib.auth import get_user_model
 
@@ -272,7 +264,6 @@ def seed(*, stdout, **kwargs) -> None:
         consents = _consents(organisation)
         for campaign in Campaign.objects.filter(organisation=organisation):
             ReminderSchedule.objects.get_or_create(campaign=campaign)
-        _permissions()
     stdout.write(
         f"  newsletter archive: {index.url} (2 issues), audiences: {audiences}, "
         f"newsletter subscribers: {consents}"

@@ -139,7 +139,7 @@ def render_mail(
         "kind": kind,
         "subject": subject,
         "preheader": preheader,
-        "body": body_html,
+        "body": mark_safe(body_html),  # trusted: block templates and text_to_html escape
         "web_url": web_url,
         "font": mark_safe(FONT),
         "slots": _slot_context(),

@@ -8,7 +8,8 @@ from wagtail.admin import widgets as wagtailadmin_widgets
 from wagtail.admin.panels import FieldPanel, ObjectList
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.viewsets.base import ViewSetGroup
-from wagtail.admin.viewsets.model import ModelViewSet
+
+from members.admin_scoping import OrganisationScopedViewSet
 
 from . import admin_views as views
 from .forms import AudienceForm, CampaignScopedForm, ScopedOrganisationForm
@@ -25,14 +26,7 @@ from .models import (
 )
 
 
-class ScopedViewSet(ModelViewSet):
-    index_view_class = views.ScopedIndexView
-    edit_view_class = views.ScopedEditView
-    delete_view_class = views.ScopedDeleteView
-    inspect_view_class = views.ScopedInspectView
-    history_view_class = views.ScopedHistoryView
-    usage_view_class = views.ScopedUsageView
-    copy_view_enabled = False
+class ScopedViewSet(OrganisationScopedViewSet):
     add_to_admin_menu = False
 
 
@@ -155,6 +149,7 @@ class ConsentWordingViewSet(ScopedViewSet):
 
 
 class ReminderScheduleViewSet(ScopedViewSet):
+    organisation_path = "campaign__organisation"
     model = ReminderSchedule
     icon = "time"
     menu_label = _("Reminder schedules")
@@ -196,6 +191,7 @@ class ReminderTemplateViewSet(ScopedViewSet):
 
 
 class ReminderDeliveryViewSet(ScopedViewSet):
+    organisation_path = "assignment__member__organisation"
     model = ReminderDelivery
     icon = "list-ul"
     menu_label = _("Reminder log")

@@ -7,8 +7,24 @@ class MembersConfig(AppConfig):
     label = "members"
     verbose_name = _("Members")
     default_auto_field = "django.db.models.BigAutoField"
+    # What the office staff group (研修事務局) may do with this app's models; see
+    # members.services.staff_group_setup. Rows are still scoped to the staff's organisations.
+    staff_permissions = ("view_member", "view_rosterimport", "add_rosterimport")
 
     def ready(self):
+        from django.db.models.signals import post_migrate
+
+        from .exports import protect_wagtail_exports
         from .permissions import register_policies
 
         register_policies()
+        protect_wagtail_exports()  # Wagtail's own CSV/XLSX exports: no formula cells either
+        post_migrate.connect(_sync_staff_group, dispatch_uid="members.sync_staff_group")
+
+
+def _sync_staff_group(sender, **kwargs):
+    """Give the staff group what the apps declare (idempotent; runs after each app's
+    post_migrate, so the last run sees every app's permissions)."""
+    from .services import staff_group_setup
+
+    staff_group_setup()

@@ -247,12 +247,62 @@ def seed(*, stdout, roster_dir: Path) -> None:
     )
 
 
+# Wagtail's migrations create these two groups; a transactional test flush deletes them, so the
+# seed makes them again the way Wagtail does (admin access, pages from the root, and
+# images/documents of the root collection).
+WAGTAIL_GROUPS = {
+    "Moderators": ("add_page", "change_page", "publish_page", "lock_page", "unlock_page"),
+    EDITORS_GROUP: ("add_page", "change_page", "lock_page", "unlock_page"),
+}
+COLLECTION_PERMISSIONS = {
+    "wagtailimages": ("add_image", "change_image", "choose_image"),
+    "wagtaildocs": ("add_document", "change_document", "choose_document"),
+}
+
+
+def wagtail_editor_groups() -> dict[str, Group]:
+    """Wagtail's "Editors" and "Moderators" groups: got if they exist, else created with
+    Wagtail's default permissions. Idempotent; an existing group is left as the site set it."""
+    from django.contrib.auth.models import Permission
+    from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermission, Page
+
+    groups = {}
+    for name, page_codenames in WAGTAIL_GROUPS.items():
+        group, created = Group.objects.get_or_create(name=name)
+        groups[name] = group
+        if not created:
+            continue
+        group.permissions.add(
+            Permission.objects.get(content_type__app_label="wagtailadmin", codename="access_admin")
+        )
+        root = Page.get_first_root_node()
+        for codename in page_codenames if root else ():
+            GroupPagePermission.objects.get_or_create(
+                group=group,
+                page=root,
+                permission=Permission.objects.get(
+                    content_type__app_label="wagtailcore", codename=codename
+                ),
+            )
+        collection = Collection.get_first_root_node()
+        for app_label, codenames in COLLECTION_PERMISSIONS.items() if collection else ():
+            for codename in codenames:
+                GroupCollectionPermission.objects.get_or_create(
+                    group=group,
+                    collection=collection,
+                    permission=Permission.objects.get(
+                        content_type__app_label=app_label, codename=codename
+                    ),
+                )
+    return groups
+
+
 def _seed_accounts(*, stdout, organisations) -> None:
     from .services import staff_group_setup
 
     User = get_user_model()
     staff_group = staff_group_setup()
-    editors = Group.objects.get(name=EDITORS_GROUP)
+    editors = wagtail_editor_groups()[EDITORS_GROUP]
     for username, password, role, org_slugs in DEMO_ACCOUNTS:
         user, _ = User.objects.get_or_create(
             username=username, defaults={"email": f"{username}@example.jp"}

@@ -254,7 +254,7 @@ class RosterImport(models.Model):
 
     def __str__(self):
         return (
-            f"{self.file_name} ({self.created_at:%Y-%m-%d %H:%M})"
+            f"{self.file_name} ({timezone.localtime(self.created_at):%Y-%m-%d %H:%M})"
             if self.created_at
             else self.file_name
         )

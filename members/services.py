@@ -219,25 +219,25 @@ def roster_import_file(
 
 # --- staff -------------------------------------------------------------------------
 
-STAFF_PERMISSIONS = [
-    ("wagtailadmin", "admin", "access_admin"),
-    ("members", "member", "view_member"),
-    ("members", "rosterimport", "view_rosterimport"),
-    ("members", "rosterimport", "add_rosterimport"),
-]
-
 
 def staff_group_setup():
-    """The staff group (研修事務局) with the permissions its screens need. Idempotent."""
+    """The staff group (研修事務局) with the permissions its screens need. Idempotent.
+
+    Each app declares ``staff_permissions`` (codenames) on its AppConfig; admin access comes
+    with the group. Permissions are only added, so what an administrator grants on top stays.
+    Runs after every migrate (members.apps): a fresh install's staff can use their screens.
+    """
+    from django.apps import apps
     from django.contrib.auth.models import Group, Permission
+    from django.db.models import Q
 
     from . import conf
 
+    wanted = Q(content_type__app_label="wagtailadmin", codename="access_admin")
+    for app_config in apps.get_app_configs():
+        codenames = getattr(app_config, "staff_permissions", None)
+        if codenames:
+            wanted |= Q(content_type__app_label=app_config.label, codename__in=codenames)
     group, _ = Group.objects.get_or_create(name=conf.staff_group_name())
-    group.permissions.add(
-        *Permission.objects.filter(
-            content_type__app_label__in={a for a, _m, _c in STAFF_PERMISSIONS},
-            codename__in=[c for _a, _m, c in STAFF_PERMISSIONS],
-        )
-    )
+    group.permissions.add(*Permission.objects.filter(wanted))
     return group

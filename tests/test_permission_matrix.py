@@ -28,13 +28,26 @@ for _endpoint in ENDPOINTS:
 
 
 @pytest.fixture(scope="module")
-def world(django_db_setup, django_db_blocker):
+def world_media(tmp_path_factory):
+    return tmp_path_factory.mktemp("world-media")
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker, world_media):
+    from django.test import override_settings
+
     from tests.factories.quality import build_world
 
-    with django_db_blocker.unblock():
+    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=world_media):
         with transaction.atomic():
             yield build_world()
             transaction.set_rollback(True)
+
+
+@pytest.fixture(autouse=True)
+def _world_files(settings, world_media):
+    """The world's files (a video, captions) stay where the world was built."""
+    settings.MEDIA_ROOT = world_media
 
 
 def _request(world, role, method, url):

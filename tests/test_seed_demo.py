@@ -72,3 +72,25 @@ def test_seed_demo_refuses_to_run_with_debug_off(settings):
     settings.DEBUG = False
     with pytest.raises(CommandError, match="DEBUG"):
         call_command("seed_demo", stdout=io.StringIO())
+
+
+@pytest.mark.django_db
+def test_seed_demo_recreates_wagtails_groups_after_a_flush(settings):
+    """A transactional test's flush deletes the groups Wagtail's migrations made; the seed
+    must not depend on them (it used Group.objects.get("Editors"))."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+    from wagtail.models import GroupPagePermission
+
+    settings.DEBUG = True
+    Group.objects.filter(name__in=["Editors", "Moderators"]).delete()
+    call_command("seed_demo", stdout=io.StringIO())
+    editor = get_user_model().objects.get(username="editor")
+    assert editor.groups.filter(name="Editors").exists()
+    assert editor.has_perm("wagtailadmin.access_admin")
+    assert GroupPagePermission.objects.filter(
+        group__name="Editors", permission__codename="change_page"
+    ).exists()
+    assert Group.objects.filter(name="Moderators").exists()
+    call_command("seed_demo", stdout=io.StringIO())  # and again: nothing duplicated
+    assert Group.objects.filter(name="Editors").count() == 1

@@ -13,9 +13,11 @@ from wagtail.admin import messages
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.views import generic
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
-from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
+from wagtail.admin.viewsets.model import ModelViewSetGroup
 from wagtail.admin.widgets.button import HeaderButton
 
+from members.admin_scoping import OrganisationScopedViewSet, ScopedEditView
+from members.exports import SafeSpreadsheetExportMixin
 from members.selectors import organisations_for_staff
 
 from .. import services
@@ -48,7 +50,7 @@ class _NoDeleteView(generic.DeleteView):
 # --- questions ----------------------------------------------------------------------------
 
 
-class QuestionIndexView(generic.IndexView):
+class QuestionIndexView(SafeSpreadsheetExportMixin, generic.IndexView):
     add_url_name = None
 
     def get_base_queryset(self):
@@ -59,10 +61,7 @@ class QuestionIndexView(generic.IndexView):
         )
 
 
-class QuestionEditView(generic.EditView):
-    def get_queryset(self):
-        return questions_for_staff(user=self.request.user)
-
+class QuestionEditView(ScopedEditView):
     def save_instance(self):
         form = self.form
         question = self.object
@@ -76,26 +75,15 @@ class QuestionEditView(generic.EditView):
         )
 
 
-class QuestionDeleteView(generic.DeleteView):
-    def get_queryset(self):
-        return questions_for_staff(user=self.request.user)
-
-
-class QuestionInspectView(generic.InspectView):
-    def get_queryset(self):
-        return questions_for_staff(user=self.request.user)
-
-
-class QuestionViewSet(ModelViewSet):
+class QuestionViewSet(OrganisationScopedViewSet):
     model = Question
+    organisation_path = "member__organisation"
     icon = "help"
     menu_label = gettext_lazy("Questions")
     url_prefix = "courses/questions"
     index_view_class = QuestionIndexView
     add_view_class = _NoCreateView
     edit_view_class = QuestionEditView
-    delete_view_class = QuestionDeleteView
-    inspect_view_class = QuestionInspectView
     inspect_view_enabled = True
     form_fields = ["answer", "faq_published", "faq_question", "faq_answer"]
     list_display = ["body", "member", "course", "created_at", "answered_at", "faq_published"]
@@ -120,7 +108,7 @@ class QuestionViewSet(ModelViewSet):
 # --- enrolments (attempts and completions) ------------------------------------------------
 
 
-class EnrolmentIndexView(generic.IndexView):
+class EnrolmentIndexView(SafeSpreadsheetExportMixin, generic.IndexView):
     add_url_name = None
 
     def get_base_queryset(self):
@@ -148,19 +136,14 @@ class EnrolmentIndexView(generic.IndexView):
         return buttons
 
 
-class EnrolmentInspectView(generic.InspectView):
-    def get_queryset(self):
-        return enrolments_for_staff(user=self.request.user)
-
-
-class EnrolmentViewSet(ModelViewSet):
+class EnrolmentViewSet(OrganisationScopedViewSet):
     model = Enrolment
+    organisation_path = "member__organisation"
     icon = "tasks"
     menu_label = gettext_lazy("Attempts and completions")
     url_prefix = "courses/enrolments"
     index_view_class = EnrolmentIndexView
     add_view_class = _NoCreateView
-    inspect_view_class = EnrolmentInspectView
     inspect_view_enabled = True
     form_fields = ["evidence_note"]  # unused: the edit view is closed
     list_display = ["member", "course", "attempt", "started_at", "completed_at", "source"]
@@ -190,7 +173,7 @@ class CertificateDownloadColumn(Column):
     cell_template_name = "courses/admin/certificate_download_cell.html"
 
 
-class CertificateIndexView(generic.IndexView):
+class CertificateIndexView(SafeSpreadsheetExportMixin, generic.IndexView):
     add_url_name = None
 
     def get_base_queryset(self):
@@ -207,8 +190,9 @@ class CertificateIndexView(generic.IndexView):
         ]
 
 
-class CertificateViewSet(ModelViewSet):
+class CertificateViewSet(OrganisationScopedViewSet):
     model = Certificate
+    organisation_path = "enrolment__member__organisation"
     icon = "doc-full"
     menu_label = gettext_lazy("Certificates")
     url_prefix = "courses/certificates"

@@ -129,6 +129,8 @@ def _file_response(request, field_file, content_type):
         path = storage.path(field_file.name)
     except NotImplementedError:  # remote storage: let it serve the bytes
         return redirect(field_file.url)
+    if not os.path.exists(path):  # the record outlived its file: not found, not a crash
+        raise Http404
     size = os.path.getsize(path)
     match = _RANGE.match(request.headers.get("Range", ""))
     if match and (match.group(1) or match.group(2)):

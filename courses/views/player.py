@@ -8,6 +8,7 @@ import json
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
+from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -28,7 +29,12 @@ from ..selectors import (
 
 
 def _course_of(lesson: LessonPage) -> CoursePage:
-    return CoursePage.objects.get(path=lesson.path[: -lesson.steplen])
+    parent_path = lesson.path[: -lesson.steplen]
+    parent = getattr(lesson, "_cached_parent_obj", None)  # set when the page was routed
+    if isinstance(parent, CoursePage) and parent.path == parent_path:
+        return parent
+    # the course's own StreamFields are not needed to study one of its lessons
+    return CoursePage.objects.defer("body", "final_quiz").get(path=parent_path)
 
 
 def _member_or_404(request, course):
@@ -57,7 +63,9 @@ def _result_for(request, enrolment, lesson):
     )
 
 
-def _quiz_context(*, quiz_value, enrolment, lesson, pass_mark, action, result, passed):
+def _quiz_context(
+    *, quiz_value, enrolment, lesson, pass_mark, action, result, passed, attempts=None
+):
     context = {
         "title": quiz_value.get("title"),
         "pass_mark": pass_mark,
@@ -68,14 +76,15 @@ def _quiz_context(*, quiz_value, enrolment, lesson, pass_mark, action, result, p
     }
     if enrolment is not None:
         context["questions"] = quizlib.present(
-            quiz_value, seed=services.quiz_seed(enrolment=enrolment, lesson=lesson)
+            quiz_value,
+            seed=services.quiz_seed(enrolment=enrolment, lesson=lesson, attempts=attempts),
         )
         context["token"] = services.quiz_token(enrolment=enrolment, lesson=lesson)
     return context
 
 
 def serve_course(request, page, preview=False):
-    lessons = list(lessons_of(page)) if page.pk else []
+    lessons = list(lessons_of(page).defer("body")) if page.pk else []  # listed, not shown
     member = enrolment = None
     progress = {}
     history = []
@@ -175,14 +184,21 @@ def serve_lesson(request, page, preview=False):
     if member is not None:
         enrolment = services.enrolment_start(member=member, course=course)
         progress = services.lesson_open(enrolment=enrolment, lesson=page)
-    lessons = list(lessons_of(course)) if course else []
-    done_ids = set()
-    if enrolment is not None:
-        done_ids = set(
-            LessonProgress.objects.filter(
-                enrolment=enrolment, completed_at__isnull=False
-            ).values_list("lesson_id", flat=True)
-        )
+    # the other lessons are listed by title only (bodies not loaded), each with whether this
+    # attempt has completed it, in one query
+    lessons = []
+    if course:
+        listed = lessons_of(course).defer("body")
+        if enrolment is not None:
+            listed = listed.annotate(
+                completed_in_attempt=Exists(
+                    LessonProgress.objects.filter(
+                        enrolment=enrolment, lesson=OuterRef("pk"), completed_at__isnull=False
+                    )
+                )
+            )
+        lessons = list(listed)
+    done_ids = {lesson.pk for lesson in lessons if getattr(lesson, "completed_in_attempt", False)}
     index = next((i for i, lesson in enumerate(lessons) if lesson.pk == page.pk), None)
     next_lesson = lessons[index + 1] if index is not None and index + 1 < len(lessons) else None
     req = services.lesson_requirements(page)
@@ -210,6 +226,7 @@ def serve_lesson(request, page, preview=False):
                 action=reverse("courses:lesson_quiz", args=[page.pk]) if page.pk else "",
                 result=_result_for(request, enrolment, page),
                 passed=quiz_passed,
+                attempts=len(attempts),
             )
         items.append({"block": block, "extra": extra})
     context = page.get_context(request)
@@ -259,10 +276,15 @@ def _json_body(request):
 
 
 def _progress_json(lesson, enrolment, progress):
-    quiz_passed = QuizAttempt.objects.filter(
-        enrolment=enrolment, lesson=lesson, passed=True
-    ).exists()
-    status = services.lesson_status(lesson=lesson, progress=progress, quiz_passed=quiz_passed)
+    status = getattr(progress, "lesson_status", None)  # set by services.lesson_heartbeat
+    if status is None:
+        req = services.lesson_requirements(lesson)
+        quiz_passed = req.quiz is not None and services.lesson_quiz_passed(
+            enrolment=enrolment, lesson=lesson
+        )
+        status = services.lesson_status(
+            lesson=lesson, progress=progress, quiz_passed=quiz_passed, req=req
+        )
     return {
         "active_seconds": progress.active_seconds,
         "completed": bool(progress.completed_at),
@@ -278,10 +300,9 @@ def heartbeat(request, lesson_id):
     data = _json_body(request)
     if data is None:
         return HttpResponseBadRequest("JSON body expected")
-    progress = services.lesson_heartbeat(
+    progress = services.lesson_heartbeat(  # returns the progress as it is now
         enrolment=enrolment, lesson=lesson, seconds=data.get("seconds", 0)
     )
-    progress.refresh_from_db()
     return JsonResponse(_progress_json(lesson, enrolment, progress))
 
 

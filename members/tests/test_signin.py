@@ -89,11 +89,95 @@ def test_code_requests_are_rate_limited_per_address(client, member):
     assert response.context["form"].errors
 
 
+# allauth's password, e-mail-address, sign-up and re-authentication pages: members have no
+# password and the roster is the source of truth for their address, so none of them exists.
+CLOSED_PATHS = [
+    "/accounts/signup/",
+    "/accounts/reauthenticate/",
+    "/accounts/email/",
+    "/accounts/confirm-email/",
+    "/accounts/confirm-email/some-key/",
+    "/accounts/password/set/",
+    "/accounts/password/change/",
+    "/accounts/password/reset/",
+    "/accounts/password/reset/done/",
+    "/accounts/password/reset/key/1-set-password/",
+    "/accounts/password/reset/key/done/",
+]
+CLOSED_NAMES = [
+    "account_signup",
+    "account_reauthenticate",
+    "account_email",
+    "account_email_verification_sent",
+    "account_confirm_email",
+    "account_set_password",
+    "account_change_password",
+    "account_reset_password",
+    "account_reset_password_done",
+    "account_reset_password_from_key",
+    "account_reset_password_from_key_done",
+]
+
+
+def _signed_in_member(client, member):
+    request_code(client, member.email)
+    client.post(CONFIRM, {"code": code_from(mail.outbox[-1])})
+    member.refresh_from_db()
+    assert member.user_id and client.get("/").context["user"] == member.user
+    return member.user
+
+
 @pytest.mark.django_db
-def test_signup_is_closed(client):
-    response = client.get(reverse("account_signup"))
-    assert b"signup" not in response.content.lower() or response.status_code in (200, 302)
-    response = client.post(reverse("account_signup"), {"email": "x@example.jp"})
+@pytest.mark.parametrize("signed_in", [False, True], ids=["anonymous", "member"])
+def test_password_email_and_signup_pages_do_not_exist(client, member, signed_in):
+    if signed_in:
+        _signed_in_member(client, member)
+    for url in CLOSED_PATHS:
+        assert client.get(url).status_code == 404, url
+        data = {"email": "new@example.jp", "password1": "Tr1cky-pass!", "password2": "Tr1cky-pass!"}
+        assert client.post(url, data).status_code == 404, url
     from django.contrib.auth import get_user_model
 
-    assert not get_user_model().objects.filter(email="x@example.jp").exists()
+    assert not get_user_model().objects.filter(email="new@example.jp").exists()
+    if signed_in:
+        member.user.refresh_from_db()
+        assert not member.user.has_usable_password()
+        assert not member.user.emailaddress_set.filter(email="new@example.jp").exists()
+
+
+KWARGS = {
+    "account_confirm_email": {"key": "k"},
+    "account_reset_password_from_key": {"uidb36": "1", "key": "x-y"},
+}
+
+
+@pytest.mark.parametrize("name", CLOSED_NAMES)
+def test_closed_allauth_pages_are_not_mounted(name):
+    from django.urls import NoReverseMatch
+
+    with pytest.raises(NoReverseMatch):
+        reverse(name, kwargs=KWARGS.get(name))
+
+
+@pytest.mark.django_db
+def test_the_site_sign_in_page_takes_no_password(client, django_user_model):
+    """/accounts/login/ explains the code sign-in; it does not accept a password, even from an
+    account that has one (staff use the Wagtail admin sign-in)."""
+    django_user_model.objects.create_user(
+        username="office", email="office@example.jp", password="pw-office-123"
+    )
+    page = client.get(reverse("account_login"))
+    assert page.status_code == 200
+    assert reverse("account_request_login_code") in page.content.decode()
+    response = client.post(
+        reverse("account_login"), {"login": "office@example.jp", "password": "pw-office-123"}
+    )
+    assert response.status_code == 405
+    assert not client.get("/").context["user"].is_authenticated
+
+
+@pytest.mark.django_db
+def test_signup_is_closed_in_the_adapter_too(rf):
+    from members.adapters import MemberAccountAdapter
+
+    assert MemberAccountAdapter().is_open_for_signup(rf.get("/")) is False

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.views.reports import ReportView
 from wagtail.permissions import policy_registry
 
+from ..exports import SafeSpreadsheetExportMixin
 from ..filters import MovementsFilterSet, StatisticsFilterSet, _month
 from ..models import Member
 from ..selectors import (
@@ -19,10 +20,9 @@ from ..selectors import (
     monthly_movement_totals,
     organisations_for_staff,
 )
-from .export import BomCsvExportMixin
 
 
-class OrganisationReportView(BomCsvExportMixin, ReportView):
+class OrganisationReportView(SafeSpreadsheetExportMixin, ReportView):
     any_permission_required = ["view"]
     paginate_by = None
     header_icon = "table"

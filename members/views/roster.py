@@ -26,6 +26,7 @@ from wagtail.admin.viewsets.model import ModelViewSet, ViewSetGroup
 from wagtail.permissions import policy_registry
 
 from ..constants import PREFECTURE_CHOICES, Category, Gender
+from ..exports import SafeSpreadsheetExportMixin
 from ..filters import MemberFilterSet, RosterImportFilterSet
 from ..forms import RosterUploadForm
 from ..models import Member, RosterImport
@@ -35,7 +36,6 @@ from ..roster.report import COUNT_FIELDS, COUNT_LABELS, Issue
 from ..selectors import organisations_for_staff
 from ..services import roster_import_cancel, roster_import_create
 from ..tasks import roster_import_apply_task, roster_import_preview_task
-from .export import BomCsvExportMixin
 
 
 class ScopedQuerysetMixin:
@@ -58,7 +58,7 @@ class ScopedHistoryView(ScopedQuerysetMixin, HistoryView):
 # --- members ------------------------------------------------------------------------------
 
 
-class MemberIndexView(ScopedQuerysetMixin, BomCsvExportMixin, generic.IndexView):
+class MemberIndexView(ScopedQuerysetMixin, SafeSpreadsheetExportMixin, generic.IndexView):
     def get_base_queryset(self):
         return self.get_scoped_queryset().select_related("organisation")
 
@@ -208,7 +208,7 @@ class MemberViewSet(ModelViewSet):
 # --- roster imports --------------------------------------------------------------------
 
 
-class RosterImportIndexView(ScopedQuerysetMixin, generic.IndexView):
+class RosterImportIndexView(ScopedQuerysetMixin, SafeSpreadsheetExportMixin, generic.IndexView):
     def get_base_queryset(self):
         return self.get_scoped_queryset().select_related("organisation", "created_by")
 

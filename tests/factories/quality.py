@@ -6,7 +6,7 @@ Roles (the columns of tests/permission_matrix.py):
   other_member  another member of organisation A
   member_b      a member of organisation B (owns the member-side objects of variant B)
   editor        Wagtail's "Editors" group; staff of no organisation
-  staff_a       office staff (研修事務局 with every permission on our apps' models) of A
+  staff_a       office staff of A (the 研修事務局 group, as members.services.staff_group_setup makes it)
   staff_b       the same kind of account, staff of B only
 
 Objects are kept per organisation (``world.objects["A"]``, ``["B"]``) and global (``["*"]``),
@@ -29,8 +29,6 @@ from django.test import Client
 from .members import make_member, make_organisation
 
 ROLES = ("anonymous", "member", "other_member", "member_b", "editor", "staff_a", "staff_b")
-OUR_APPS = ("members", "courses", "lms", "mailings")
-STAFF_GROUP = "研修事務局"
 
 
 @dataclasses.dataclass
@@ -49,17 +47,13 @@ class World:
 
 
 def make_office_staff(*, username, organisations):
-    """Staff as the office would set them up: admin access and every permission on our models."""
+    """Staff as a fresh install sets them up: the office group (研修事務局) and its permissions."""
+    from members.services import staff_group_setup
+
     user = get_user_model().objects.create_user(
         username=username, email=f"{username}@example.jp", password="pw-staff-123"
     )
-    group, created = Group.objects.get_or_create(name=STAFF_GROUP)
-    if created or not group.permissions.exists():
-        group.permissions.add(
-            Permission.objects.get(content_type__app_label="wagtailadmin", codename="access_admin"),
-            *Permission.objects.filter(content_type__app_label__in=OUR_APPS),
-        )
-    user.groups.add(group)
+    user.groups.add(staff_group_setup())
     for organisation in organisations:
         organisation.staff.add(user)
     return user
@@ -149,6 +143,18 @@ def build_world() -> World:
         news = _guarded(missing, "newsletter", lambda org=org, key=key: _newsletter(home, org, key))
         if news:
             found.update(news)
+        staff = users["staff_a" if key == "A" else "staff_b"]
+        for name, build in (
+            ("course records", _course_records),
+            ("compliance", _compliance),
+            ("mailings", _mailings),
+        ):
+            built = _guarded(missing, name, lambda build=build: build(found, org, staff))
+            if built:
+                found.update(built)
+    files = _guarded(missing, "media", _player_files)
+    if files:
+        objects["*"].update(files)
     for name in ("course_index", "newsletter_index"):  # one per site, not per organisation
         for key in ("A", "B"):
             if name in objects[key]:
@@ -203,3 +209,137 @@ def _newsletter(home, org, key):
     )
     issue.save_revision().publish()
     return {"newsletter_index": index, "newsletter": issue.specific}
+
+
+def _course_records(found, org, staff):
+    """An enrolment with a certificate, a quiz attempt, a question and an attendance import."""
+    from django.core.files.base import ContentFile
+
+    from courses.models import AttendanceImport, Certificate, QuizAttempt
+    from courses.services import certificate_issue, enrolment_record_external, question_ask
+
+    member, course = found["member"], found["course"]
+    enrolment, _created = enrolment_record_external(
+        member=member, course=course, source="seminar", completed_on=datetime.date(2026, 6, 10)
+    )
+    certificate = Certificate.objects.filter(enrolment=enrolment).first() or certificate_issue(
+        enrolment=enrolment
+    )
+    attempt = QuizAttempt.objects.create(enrolment=enrolment, lesson=found["lesson"], score=100)
+    question = question_ask(member=member, body="腰痛の予防について教えてください", course=course)
+    attendance = AttendanceImport(
+        organisation=org,
+        course=course,
+        source="seminar",
+        completed_on=datetime.date(2026, 6, 10),
+        original_filename="attendance.csv",
+        created_by=staff,
+    )
+    attendance.file.save(f"attendance-{org.slug}.csv", ContentFile("会員番号\n"), save=False)
+    attendance.save()
+    return {
+        "enrolment": enrolment,
+        "certificate": certificate,
+        "attempt": attempt,
+        "question": question,
+        "attendance_import": attendance,
+    }
+
+
+def _compliance(found, org, staff):
+    """A campaign with its cycle, a requirement and its assignments, an elective, an exemption."""
+    from lms.models import Assignment, Elective
+    from lms.services import assignments_refresh, exemption_grant
+    from tests.factories.lms import make_campaign, make_requirement
+
+    campaign = make_campaign(organisation=org, today=datetime.date(2026, 6, 1))
+    requirement = make_requirement(campaign=campaign, courses=[found["course"]])
+    assignments_refresh(organisation=org, today=datetime.date(2026, 6, 1))
+    elective = Elective.objects.create(organisation=org, course=found["course"])
+    exemption = exemption_grant(
+        member=found["member"], requirement=requirement, reason="診断書により免除", user=staff
+    )
+    return {
+        "campaign": campaign,
+        "cycle": campaign.cycles.order_by("opens_on").first(),
+        "requirement": requirement,
+        "assignment": Assignment.objects.filter(requirement=requirement).first(),
+        "elective": elective,
+        "exemption": exemption,
+    }
+
+
+def _mailings(found, org, staff):
+    """Mail settings, consent wording, a suppression, an audience, a mailing, reminders."""
+    from mailings.mime import unsubscribe_token
+    from mailings.models import (
+        ConsentWording,
+        OrganisationMailSettings,
+        ReminderDelivery,
+        ReminderSchedule,
+        ReminderTemplate,
+        Suppression,
+    )
+    from tests.factories.mailings import make_audience, make_notice_mailing
+
+    settings_, _created = OrganisationMailSettings.objects.get_or_create(organisation=org)
+    mailing = make_notice_mailing(organisation=org, members=[found["member"]])
+    objects = {
+        "mail_settings": settings_,
+        "consent_wording": ConsentWording.objects.create(organisation=org, version=1, text="同意"),
+        "suppression": Suppression.objects.create(
+            organisation=org,
+            email=f"bounced@{org.slug}.example.jp",
+            reason="bounce",
+            source="import",
+        ),
+        "audience": make_audience(organisation=org),
+        "mailing": mailing,
+        "reminder_text": ReminderTemplate.objects.create(
+            organisation=org, step="before_due", subject="受講のお願い", body="{{ name }}様"
+        ),
+        "unsubscribe_token": unsubscribe_token(member_id=found["member"].pk),
+    }
+    if "campaign" in found:
+        objects["reminder_schedule"], _created = ReminderSchedule.objects.get_or_create(
+            campaign=found["campaign"]
+        )
+        objects["reminder_log"] = ReminderDelivery.objects.create(
+            assignment=found["assignment"],
+            step="before_due:7",
+            state="mailed",
+            recipient=mailing.recipients.first(),
+        )
+    return objects
+
+
+def _player_files():
+    """A video and its caption track (as the course player serves them to signed-in users), and
+    the objects Wagtail's own admin URLs name: an image, a document, a redirect, a collection,
+    a group."""
+    from django.contrib.auth.models import Group
+    from django.core.files.images import ImageFile
+    from PIL import Image as PILImage
+    from wagtail.contrib.redirects.models import Redirect
+    from wagtail.images import get_image_model
+    from wagtail.models import Collection
+
+    from tests.factories.courses import make_captions, make_video_media
+
+    buffer = io.BytesIO()
+    PILImage.new("RGB", (8, 8), "white").save(buffer, "PNG")
+    image = get_image_model().objects.create(
+        title="AED", file=ImageFile(buffer, name="aed.png"), width=8, height=8
+    )
+    captions = make_captions()
+    root = Collection.get_first_root_node()
+    return {
+        "media": make_video_media(),
+        "captions": captions,
+        "document": captions,
+        "doc": captions,
+        "image": image,
+        "redirect": Redirect.objects.create(old_path="/old-page", redirect_link="/"),
+        "collection": root.add_child(name="研修資料"),
+        "group": Group.objects.get_or_create(name="Editors")[0],
+    }

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from lms import selectors
 from lms.models import Assignment, Cycle
+from members.exports import safe_csv_dict
 
 Status = Assignment.Status
 COLUMNS = [
@@ -71,7 +72,7 @@ class Command(BaseCommand):
         elif format == "csv":
             writer = csv.DictWriter(self.stdout, fieldnames=COLUMNS, lineterminator="\n")
             writer.writeheader()
-            writer.writerows(data)
+            writer.writerows(safe_csv_dict(row) for row in data)
         else:
             self.stdout.write(
                 f"{cycle.campaign.name} {cycle.name} ({cycle.opens_on} – {cycle.due_on})"

@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from members.exports import safe_csv_row
 from members.models import Organisation
 from members.selectors import add_months, membership_movements, monthly_movement_totals
 
@@ -71,15 +72,17 @@ class Command(BaseCommand):
         )
         for m in movements:
             writer.writerow(
-                [
-                    f"{m.on:%Y-%m}",
-                    m.on.isoformat(),
-                    m.kind_label,
-                    m.member_no,
-                    m.name,
-                    m.category_label,
-                    m.reason,
-                ]
+                safe_csv_row(
+                    [
+                        f"{m.on:%Y-%m}",
+                        m.on.isoformat(),
+                        m.kind_label,
+                        m.member_no,
+                        m.name,
+                        m.category_label,
+                        m.reason,
+                    ]
+                )
             )
         writer.writerow([])
         writer.writerow([_("Month"), _("Joined"), _("Withdrew"), _("Net")])

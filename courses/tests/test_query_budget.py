@@ -1,0 +1,112 @@
+"""Query budgets of the course player's hot endpoints (bench/load.py: the morning of June 1).
+
+Each lesson page and each heartbeat (every 15 s per member) costs a small, fixed number of
+queries, whatever the number of lessons, heartbeats or earlier attempts. The budgets count
+the session read (the test settings keep sessions in the database).
+"""
+
+import datetime
+import json
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from courses.models import LessonProgress
+from tests.factories.courses import (
+    make_captions,
+    make_lesson,
+    make_video_media,
+    quiz_block,
+    video_block,
+)
+
+pytestmark = pytest.mark.django_db
+
+LESSON_PAGE_BUDGET = 20
+HEARTBEAT_BUDGET = 9  # session, user, lesson, course, member, attempt (2), progress (2)
+
+
+def _heartbeat(client, lesson, seconds=15):
+    return client.post(
+        reverse("courses:heartbeat", args=[lesson.pk]),
+        json.dumps({"seconds": seconds}),
+        content_type="application/json",
+    )
+
+
+def _writes(ctx, table):
+    return [
+        q["sql"]
+        for q in ctx.captured_queries
+        if table in q["sql"] and q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE"))
+    ]
+
+
+@pytest.fixture
+def video_lesson(course):
+    """A lesson with everything a heartbeat checks: reading time, a tracked video, a quiz."""
+    return make_lesson(
+        course=course,
+        title="熱中症",
+        slug="heat",
+        min_reading_seconds=60,
+        body=[
+            video_block(media=make_video_media(duration=100.0), captions=make_captions()),
+            quiz_block(),
+        ],
+    )
+
+
+def test_heartbeat_of_a_text_lesson_is_one_read_and_one_update(member_client, lessons):
+    lesson = lessons[0]
+    assert member_client.get(lesson.url).status_code == 200
+    for _ in range(3):
+        with CaptureQueriesContext(connection) as ctx:
+            response = _heartbeat(member_client, lesson)
+        assert response.status_code == 200
+        assert len(ctx) <= HEARTBEAT_BUDGET, "\n".join(q["sql"] for q in ctx.captured_queries)
+        assert len(_writes(ctx, "courses_lessonprogress")) == 1  # the conditional UPDATE
+        assert not _writes(ctx, "django_session"), "a heartbeat never saves the session"
+        assert "sessionid" not in response.cookies
+
+
+def test_heartbeat_of_a_lesson_with_video_and_quiz_stays_in_budget(
+    member_client, video_lesson, django_assert_max_num_queries
+):
+    assert member_client.get(video_lesson.url).status_code == 200
+    for _ in range(2):
+        # + whether the quiz is passed; the video's duration comes from the cache
+        with django_assert_max_num_queries(HEARTBEAT_BUDGET + 1):
+            response = _heartbeat(member_client, video_lesson)
+        assert response.status_code == 200
+    assert response.json()["missing"] == ["reading", "video", "quiz"]
+
+
+def test_heartbeat_credits_seconds_as_before(member_client, lessons):
+    lesson = lessons[0]
+    member_client.get(lesson.url)
+    progress = LessonProgress.objects.get(lesson=lesson)
+    LessonProgress.objects.filter(pk=progress.pk).update(
+        last_heartbeat_at=progress.last_heartbeat_at - datetime.timedelta(seconds=20)
+    )
+    assert _heartbeat(member_client, lesson, seconds=15).json()["active_seconds"] == 15
+    # no time has passed since: nothing more is credited
+    assert _heartbeat(member_client, lesson, seconds=15).json()["active_seconds"] == 15
+
+
+def test_lesson_page_queries_do_not_grow_with_the_lessons_of_the_course(
+    member_client, course, lessons, video_lesson
+):
+    def count(lesson):
+        with CaptureQueriesContext(connection) as ctx:
+            assert member_client.get(lesson.url).status_code == 200
+        return len(ctx)
+
+    count(video_lesson)  # first open: creates the attempt and the progress row
+    few = count(video_lesson)
+    for i in range(5):
+        make_lesson(course=course, title=f"追加{i}", slug=f"extra-{i}", body=[quiz_block()])
+    assert count(video_lesson) == few
+    assert few <= LESSON_PAGE_BUDGET
