@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import functools
 import io
 
 from django.conf import settings
@@ -149,7 +150,7 @@ def build_world() -> World:
             ("compliance", _compliance),
             ("mailings", _mailings),
         ):
-            built = _guarded(missing, name, lambda build=build: build(found, org, staff))
+            built = _guarded(missing, name, functools.partial(build, found, org, staff))
             if built:
                 found.update(built)
     files = _guarded(missing, "media", _player_files)
