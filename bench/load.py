@@ -7,8 +7,9 @@ lesson, and send a heartbeat every 15 seconds while they read.
 
 One command: (re)creates the PostgreSQL database lms_bench_load, migrates it, seeds the demo
 plus N load members, serves the site with gunicorn (production settings, workers for 2 cores),
-and drives it with locust (headless, in this process). Codes are read from the e-mails the
-site writes with Django's file backend into a temporary folder, as a member reads their mail.
+and drives it with locust (headless, in this process) after a short warm-up (2 x workers extra
+members sign in first, not counted). Codes are read from the e-mails the site writes with
+Django's file backend into a temporary folder, as a member reads their mail.
 Prints p50/p95 and errors per endpoint class; the last line is machine-readable:
     users=2000 errors=… p95_page_ms=… p95_heartbeat_ms=…
 """
@@ -180,15 +181,18 @@ def warm_up(args, urls, mailbox):
         s.post(base + "/accounts/login/code/", data=data, allow_redirects=False)
         code = mailbox.code_for(email)
         data = {"code": code or "", "csrfmiddlewaretoken": s.cookies.get("csrftoken")}
-        s.post(base + "/accounts/login/code/confirm/", data=data, allow_redirects=False)
+        r = s.post(base + "/accounts/login/code/confirm/", data=data, allow_redirects=False)
         for name in ("my", "lesson"):
             if urls.get(name):
                 s.get(base + urls[name])
         if urls.get("heartbeat"):
             headers = {"X-CSRFToken": s.cookies.get("csrftoken", ""), "Referer": base}
             s.post(base + urls["heartbeat"], json={"seconds": 1}, headers=headers)
+        return r.status_code == 302
 
-    gevent.joinall([gevent.spawn(one, i) for i in range(warm_members(args))], timeout=120)
+    jobs = [gevent.spawn(one, i) for i in range(warm_members(args))]
+    gevent.joinall(jobs, timeout=120)
+    print(f"warm-up: {sum(bool(j.value) for j in jobs)} of {len(jobs)} members signed in")
 
 
 def run_locust(args, urls, mail_dir: Path):

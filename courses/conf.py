@@ -17,6 +17,16 @@ def heartbeat_max_credit() -> int:
     return int(get("HEARTBEAT_MAX_CREDIT", 60))
 
 
+def question_rate() -> str:
+    """How many questions a member may send to the office ("10/h": ten an hour)."""
+    return str(get("QUESTION_RATE", "10/h"))
+
+
+def heartbeat_rate() -> str:
+    """How many heartbeats one member may send per lesson ("12/m"; the player sends 4)."""
+    return str(get("HEARTBEAT_RATE", "12/m"))
+
+
 def video_watched_ratio() -> float:
     """Share of a video's seconds that must have been watched for it to count (0.95 = 95%)."""
     return float(get("VIDEO_WATCHED_RATIO", 0.95))

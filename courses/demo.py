@@ -3,6 +3,7 @@
 Idempotent: pages, documents and media are found by slug/title and created only once.
 """
 
+import datetime
 import io
 import uuid
 from pathlib import Path
@@ -744,7 +745,29 @@ def seed(*, stdout, **options):
                 )
             stdout.write(f"  course {course.title}: {'created' if created else 'kept'}")
         _seed_faq(index=index)
+        _seed_last_year(index=index)
     stdout.write(f"  course index: {index.url}")
+
+
+def _seed_last_year(*, index):
+    """The demo member attended last year's training at a seminar: a completion and its
+    certificate to show on their pages (this year's training is still to do)."""
+    from members.models import Member
+
+    from .models import CoursePage, Enrolment
+    from .services import enrolment_record_external
+
+    course = CoursePage.objects.child_of(index).filter(slug="saigai-boshi").first()
+    member = Member.objects.filter(email="demo.member@example.jp").first()
+    if course is None or member is None:
+        return
+    enrolment_record_external(
+        member=member,
+        course=course,
+        source=Enrolment.Source.SEMINAR,
+        completed_on=datetime.date(2025, 6, 20),
+        evidence_note="2025年度 集合研修（東京会場）出席",
+    )
 
 
 def _seed_faq(*, index):

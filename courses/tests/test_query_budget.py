@@ -110,3 +110,33 @@ def test_lesson_page_queries_do_not_grow_with_the_lessons_of_the_course(
         make_lesson(course=course, title=f"追加{i}", slug=f"extra-{i}", body=[quiz_block()])
     assert count(video_lesson) == few
     assert few <= LESSON_PAGE_BUDGET
+
+
+def test_a_heartbeat_that_races_another_tab_is_credited_once_from_the_fresh_clock(
+    member_client, lessons, monkeypatch
+):
+    from courses import services
+
+    lesson = lessons[0]
+    member_client.get(lesson.url)
+    stale = LessonProgress.objects.get(lesson=lesson)
+    # another tab's heartbeat moved the clock after this request read the row
+    twenty_ago = stale.last_heartbeat_at - datetime.timedelta(seconds=20)
+    LessonProgress.objects.filter(pk=stale.pk).update(
+        last_heartbeat_at=twenty_ago, last_activity_at=twenty_ago, active_seconds=7
+    )
+    monkeypatch.setattr(services, "_progress_get_or_create", lambda **kwargs: stale)
+    with CaptureQueriesContext(connection) as ctx:
+        data = _heartbeat(member_client, lesson, seconds=15).json()
+    assert data["active_seconds"] == 7 + 15
+    assert LessonProgress.objects.get(pk=stale.pk).active_seconds == 22
+    assert len(_writes(ctx, "courses_lessonprogress")) == 2  # the missed UPDATE, then the right one
+
+
+def test_routing_still_finds_only_live_lessons_of_the_course(member_client, course, lessons):
+    draft = make_lesson(course=course, title="下書き", slug="draft")
+    draft.unpublish()
+    assert member_client.get(lessons[0].url).status_code == 200
+    assert member_client.get(course.url + "draft/").status_code == 404
+    assert member_client.get(course.url + "no-such-lesson/").status_code == 404
+    assert member_client.get(course.url + "seiri/extra/").status_code == 404

@@ -303,3 +303,16 @@ def test_public_verification_shows_only_what_is_needed(client, member, course):
         assert str(member.birth_date) not in html
     missing = client.get(reverse("courses:verify_number", args=["2026-XXXX-XXXX"]))
     assert missing.status_code == 404
+
+
+def test_a_member_cannot_flood_the_office_with_questions(
+    member_client, member, course, lessons, settings
+):
+    settings.COURSES_QUESTION_RATE = "3/h"
+    url = reverse("courses:question_ask")
+    for n in range(5):
+        response = member_client.post(url, {"lesson": lessons[0].pk, "body": f"質問{n}"})
+    assert Question.objects.filter(member=member).count() == 3
+    assert response.status_code == 302 and response.url.endswith("#ask")
+    page = member_client.get(response.url.split("#")[0]).content.decode()
+    assert "しばらくしてから" in page

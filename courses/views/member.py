@@ -13,7 +13,9 @@ from django.views.decorators.http import require_POST, require_safe
 from wagtail.documents import get_document_model
 from wagtailmedia.models import get_media_model
 
-from .. import services
+from members import throttle
+
+from .. import conf, services
 from ..certificates import certificate_filename, certificate_pdf
 from ..forms import QuestionForm, VerifyForm
 from ..models import CoursePage, LessonPage, LessonProgress
@@ -91,6 +93,12 @@ def question_ask(request):
     member = member_for_course(user=request.user, course=course)
     if member is None:
         raise Http404
+    if not throttle.allow(scope="question", ident=member.pk, rate=conf.question_rate()):
+        messages.error(
+            request,
+            _("You have sent many questions in a short time. Please try again a little later."),
+        )
+        return redirect((lesson or course).url + "#ask")
     form = QuestionForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Please write your question."))

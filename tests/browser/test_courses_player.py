@@ -31,6 +31,7 @@ def course_site(db, member):
 
     from lms.demo import seed_site
     from tests.factories.courses import (
+        _root_collection,
         make_course_index,
         make_course_page,
         make_lesson,
@@ -39,6 +40,7 @@ def course_site(db, member):
     )
 
     home = seed_site(stdout=io.StringIO())
+    _root_collection()  # an earlier transactional test flushed the migrations' root collection
     media = get_media_model()(title="熱中症", type="video", duration=8.08)
     media.file.save("heatstroke.webm", ContentFile((DEMO_MEDIA / "heatstroke.webm").read_bytes()))
     captions = get_document_model()(title="字幕")

@@ -312,7 +312,7 @@ def member_sign_in(page, email):
     page.goto("/my/")
 
 
-def import_roster(page, roster: RosterFile, expected_counts: dict, screenshot, shot: str):
+def import_roster(page, roster: RosterFile, expected_counts: dict, shot, name: str):
     """Upload -> preview (check the counts) -> apply, as staff do once a month."""
     page.goto("/admin/rosterimport/new/")
     page.get_by_label("名簿ファイル").set_input_files(str(roster_fixture(roster.name)))
@@ -322,11 +322,11 @@ def import_roster(page, roster: RosterFile, expected_counts: dict, screenshot, s
     counts = page.get_by_test_id("import-counts")
     for key, value in expected_counts.items():
         expect(counts.locator(f"[data-count={key}]")).to_have_text(str(value))
-    shot_path = screenshot(page, f"{shot}-preview")
+    preview = shot(page, f"{name}-preview")
     page.get_by_role("button", name="この変更を反映する").click()
     expect(page.get_by_test_id("import-status")).to_have_text("反映済み")
-    screenshot(page, f"{shot}-applied")
-    return shot_path
+    shot(page, f"{name}-applied")
+    return preview
 
 
 def no_sideways_scroll(page):
@@ -434,6 +434,12 @@ def test_one_year_proven(new_page, screenshot, tmp_path):
     from tests.factories.courses import correct_answers
 
     expect.set_options(timeout=15_000)
+
+    def shot(page, name):
+        """The screenshot fixture, once the page has fully loaded."""
+        page.wait_for_load_state("load")
+        return screenshot(page, name)
+
     oracle = Oracle()
     readme_shots = {}
 
@@ -454,7 +460,7 @@ def test_one_year_proven(new_page, screenshot, tmp_path):
         admin = office_day(new_page)
         may = oracle.files[0][1]
         readme_shots["roster-import-preview"] = import_roster(
-            admin, ROSTERS[0], oracle.import_counts(0), screenshot, "01-may-roster"
+            admin, ROSTERS[0], oracle.import_counts(0), shot, "01-may-roster"
         )
         roster = Member.objects.filter(organisation=organisation)
         assert set(roster.values_list("member_no", flat=True)) == set(may)
@@ -486,7 +492,7 @@ def test_one_year_proven(new_page, screenshot, tmp_path):
         expect(admin.locator("[data-count=sent]")).to_have_text(str(len(reachable)))
         unreachable = len(enrolled_on_opening) - len(reachable)
         expect(admin.locator("[data-count=skipped]")).to_have_text(str(unreachable))
-        screenshot(admin, "02-announcement-mailing")
+        shot(admin, "02-announcement-mailing")
 
         # 3. 10:00: a member signs in with a code on a phone, studies, passes, gets a certificate
         year.go(STUDY_AT)
@@ -497,12 +503,12 @@ def test_one_year_proven(new_page, screenshot, tmp_path):
         expect(item).to_contain_text("未受講")
         expect(item).to_contain_text("期限 2026年7月31日")
         no_sideways_scroll(phone)
-        readme_shots["my-training-phone"] = screenshot(phone, "03-my-training-phone")
+        readme_shots["my-training-phone"] = shot(phone, "03-my-training-phone")
         phone.get_by_test_id("continue").click()
         phone.get_by_role("link", name=re.compile("学習を始める")).click()
         expect(phone.get_by_role("heading", level=1)).to_have_text("整理・整頓・清潔の保持")
         no_sideways_scroll(phone)
-        readme_shots["lesson-phone"] = screenshot(phone, "03-lesson-phone")
+        readme_shots["lesson-phone"] = shot(phone, "03-lesson-phone")
         phone.get_by_role("button", name="学習を完了する").click()
         expect(phone.get_by_role("heading", level=1)).to_have_text("熱中症と腰痛の予防")
         phone.get_by_role("button", name="学習を完了する").click()
@@ -511,16 +517,16 @@ def test_one_year_proven(new_page, screenshot, tmp_path):
         for choice_ids in correct_answers(course.final_quiz[0].value).values():
             for choice_id in choice_ids:
                 phone.locator(f'input[value="{choice_id}"]').check()
-        screenshot(phone, "03-final-quiz-phone")
+        shot(phone, "03-final-quiz-phone")
         phone.get_by_role("button", name="回答を送信する").click()
         expect(phone.locator("#quiz-result")).to_contain_text("合格")
         expect(phone.get_by_test_id("course-complete")).to_be_visible()
-        screenshot(phone, "03-course-complete-phone")
+        shot(phone, "03-course-complete-phone")
         phone.goto("/my/")
         expect(phone.get_by_test_id("required-item")).to_contain_text("修了")
         certificate = Certificate.objects.get(enrolment__member=member_of(STUDIES_ONLINE))
         link = phone.get_by_role("link", name=f"修了証 {certificate.number}（PDF）")
-        screenshot(phone, "03-my-training-completed-phone")
+        shot(phone, "03-my-training-completed-phone")
         pdf = phone.request.get(link.get_attribute("href"))
         assert pdf.ok and pdf.headers["content-type"] == "application/pdf"
         (tmp_path / "certificate.pdf").write_bytes(pdf.body())
@@ -535,7 +541,7 @@ def test_one_year_proven(new_page, screenshot, tmp_path):
         year.go(ROSTERS[1].imported_at)
         june = oracle.files[1][1]
         admin = office_day(new_page)
-        import_roster(admin, ROSTERS[1], oracle.import_counts(1), screenshot, "04-june-roster")
+        import_roster(admin, ROSTERS[1], oracle.import_counts(1), shot, "04-june-roster")
         joiner = oracle.members[JOINER]
         asg = assignment_of(JOINER)
         assert (asg.starts_on, asg.due_on) == (joiner.joined_on, oracle.due(JOINER))
@@ -552,7 +558,7 @@ def test_one_year_proven(new_page, screenshot, tmp_path):
         member_sign_in(joiner_page, joiner.email)
         expect(joiner_page.get_by_test_id("required-item")).to_contain_text(f"期限 {due_ja}")
         no_sideways_scroll(joiner_page)
-        screenshot(joiner_page, "04-joiner-my-training-phone")
+        shot(joiner_page, "04-joiner-my-training-phone")
         joiner_page.get_by_test_id("continue").click()
         joiner_page.get_by_role("link", name=re.compile("学習を始める")).click()
         expect(joiner_page.get_by_role("heading", level=1)).to_have_text("整理・整頓・清潔の保持")
@@ -567,7 +573,7 @@ def test_one_year_proven(new_page, screenshot, tmp_path):
         ]
         assert newly_withdrawn
         admin = office_day(new_page)
-        import_roster(admin, ROSTERS[2], oracle.import_counts(2), screenshot, "05-july-roster")
+        import_roster(admin, ROSTERS[2], oracle.import_counts(2), shot, "05-july-roster")
         for no in newly_withdrawn:  # withdrawn at once, not overdue later
             assert assignment_of(no).status == "withdrawn"
 
@@ -615,7 +621,7 @@ def test_one_year_proven(new_page, screenshot, tmp_path):
         mail_view.set_content(html)
         expect(mail_view.get_by_text(f"{late.name} 様", exact=True)).to_be_visible()
         expect(mail_view.locator("body")).not_to_contain_text("<p>")  # markup, not text
-        screenshot(mail_view, "06-overdue-notice-mail-phone")
+        shot(mail_view, "06-overdue-notice-mail-phone")
 
         # 7. Aug 1, 10:00: the office checks the campaign
         year.go(at(LAST_DAY, 10))
@@ -650,14 +656,14 @@ def test_one_year_proven(new_page, screenshot, tmp_path):
             "脱退": str(n("withdrawn")),
             "修了率": f"{rate}%",
         }
-        readme_shots["admin-dashboard"] = screenshot(admin, "07-dashboard")
+        readme_shots["admin-dashboard"] = shot(admin, "07-dashboard")
 
         # the overdue list, reached from the dashboard, and its XLSX export
         overdue = sorted(no for no, s in expected.items() if s == "overdue")
         admin.get_by_test_id("dashboard-numbers").get_by_role("link", name="期限切れ").click()
         expect(admin.locator("table.listing tbody tr")).to_have_count(len(overdue))
         assert listing_member_numbers(admin) == overdue
-        screenshot(admin, "07-overdue-list")
+        shot(admin, "07-overdue-list")
         xlsx = admin.request.get(f"/admin/lms/reports/overdue/?cycle={cycle.pk}&export=xlsx")
         assert xlsx.ok
         from openpyxl import load_workbook
@@ -668,7 +674,7 @@ def test_one_year_proven(new_page, screenshot, tmp_path):
 
         # 受講者一覧: every attempt, with how it was completed; it agrees with the dashboard
         admin.goto("/admin/lms/reports/learners/")
-        screenshot(admin, "07-learners")
+        shot(admin, "07-learners")
         export = admin.request.get("/admin/lms/reports/learners/?export=csv")
         assert export.ok and export.headers["content-type"].startswith("text/csv")
         raw = export.body()
@@ -712,7 +718,7 @@ def test_one_year_proven(new_page, screenshot, tmp_path):
         ]
         assert {r[2] for r in movement_rows if r[1] == "加入"} == joined
         assert {(r[2], r[0], r[5]) for r in movement_rows if r[1] == "脱退"} == withdrawn
-        screenshot(admin, "07-july-joins-withdrawals")
+        shot(admin, "07-july-joins-withdrawals")
 
     if os.environ.get("UPDATE_SCREENSHOTS") == "1":
         README_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
