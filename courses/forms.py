@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from members.forms import WarekiDateField
 from members.roster import normalise
 
 from .models import CoursePage, Enrolment
@@ -23,20 +24,6 @@ class VerifyForm(forms.Form):
     )
 
 
-class JapaneseDateField(forms.DateField):
-    """Accepts 2026-06-01, 2026/6/1, 20260601 and 和暦 (令和8年6月1日, R8.6.1)."""
-
-    def to_python(self, value):
-        if value in self.empty_values:
-            return None
-        try:
-            return normalise.date(value)
-        except normalise.Problem:
-            raise forms.ValidationError(
-                _("Enter a date such as 2026-06-01 or 令和8年6月1日."), code="invalid"
-            )
-
-
 EXTERNAL_SOURCES = [
     (Enrolment.Source.SEMINAR, Enrolment.Source.SEMINAR.label),
     (Enrolment.Source.PAPER, Enrolment.Source.PAPER.label),
@@ -48,7 +35,7 @@ class ExternalCompletionForm(forms.Form):
     member_no = forms.CharField(label=_("Member number"), max_length=32)
     course = forms.ModelChoiceField(queryset=CoursePage.objects.none(), label=_("Course"))
     source = forms.ChoiceField(choices=EXTERNAL_SOURCES, label=_("How it was completed"))
-    completed_on = JapaneseDateField(label=_("Completed on"))
+    completed_on = WarekiDateField(label=_("Completed on"))
     evidence_note = forms.CharField(
         label=_("Evidence"),
         required=False,
@@ -83,7 +70,7 @@ class AttendanceUploadForm(forms.Form):
     organisation = forms.ModelChoiceField(queryset=None, label=_("Organisation"))
     course = forms.ModelChoiceField(queryset=CoursePage.objects.none(), label=_("Course"))
     source = forms.ChoiceField(choices=EXTERNAL_SOURCES, label=_("How it was completed"))
-    completed_on = JapaneseDateField(label=_("Completed on"))
+    completed_on = WarekiDateField(label=_("Completed on"))
     evidence_note = forms.CharField(
         label=_("Evidence"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
