@@ -86,6 +86,22 @@ def test_heartbeat_endpoint_is_bounded_and_needs_csrf(client, member, lessons):
     assert strict.post(url, "{}", content_type="application/json").status_code == 403
 
 
+def test_heartbeats_beyond_the_rate_are_refused(member_client, lessons, settings):
+    settings.COURSES_HEARTBEAT_RATE = "3/m"
+    lesson = lessons[0]
+    member_client.get(lesson.url)
+    url = reverse("courses:heartbeat", args=[lesson.pk])
+    answers = [
+        member_client.post(url, json.dumps({"seconds": 1}), content_type="application/json")
+        for _ in range(5)
+    ]
+    assert [a.status_code for a in answers] == [200, 200, 200, 429, 429]
+    other = make_lesson(course=lesson.get_parent().specific, slug="other-lesson")
+    member_client.get(other.url)
+    other_url = reverse("courses:heartbeat", args=[other.pk])
+    assert member_client.post(other_url, "{}", content_type="application/json").status_code == 200
+
+
 def test_video_endpoint_reports_coverage(member_client, course):
     media = make_video_media(duration=10.0)
     lesson = make_lesson(

@@ -16,6 +16,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from members import throttle
+
 from .. import conf, coverage, services
 from .. import quiz as quizlib
 from ..forms import QuestionForm
@@ -296,6 +298,10 @@ def _progress_json(lesson, enrolment, progress):
 
 @require_POST
 def heartbeat(request, lesson_id):
+    if request.user.is_authenticated and not throttle.allow(
+        scope="heartbeat", ident=f"{request.user.pk}:{lesson_id}", rate=conf.heartbeat_rate()
+    ):  # before any database work: a flood costs one cache hit per request
+        return JsonResponse({"error": "too many heartbeats"}, status=429)
     lesson, enrolment = _study(request, lesson_id)
     data = _json_body(request)
     if data is None:
