@@ -1,7 +1,8 @@
 from django import forms
+from django.core.validators import FileExtensionValidator
 from django.utils.translation import gettext_lazy as _
 
-from members.forms import WarekiDateField
+from members.forms import TEXT_FILE_EXTENSIONS, WarekiDateField, validate_upload_size
 from members.roster import normalise
 
 from .models import CoursePage, Enrolment
@@ -77,6 +78,7 @@ class AttendanceUploadForm(forms.Form):
     file = forms.FileField(
         label=_("Attendance list (CSV)"),
         help_text=_("A 加入者番号 column (氏名 is checked when present); UTF-8 or Shift_JIS."),
+        validators=[FileExtensionValidator(TEXT_FILE_EXTENSIONS), validate_upload_size],
     )
 
     def __init__(self, *args, organisations, **kwargs):

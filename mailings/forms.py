@@ -2,11 +2,13 @@
 organisations (members.selectors.organisations_for_staff)."""
 
 from django import forms
+from django.core.validators import FileExtensionValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 
 from members.constants import PREFECTURE_CHOICES, Category
+from members.forms import TEXT_FILE_EXTENSIONS, validate_upload_size
 from members.models import Member, Occupation
 from members.selectors import organisations_for_staff
 
@@ -184,6 +186,7 @@ class SuppressionImportForm(forms.Form):
             "A text file with one address per line, or a CSV with an e-mail column "
             "(UTF-8 or Shift_JIS)."
         ),
+        validators=[FileExtensionValidator(TEXT_FILE_EXTENSIONS), validate_upload_size],
     )
 
     def __init__(self, *args, user, **kwargs):

@@ -31,3 +31,8 @@ def import_max_errors_stored() -> int:
 
 def statistics_top_occupations() -> int:
     return get("STATISTICS_TOP_OCCUPATIONS", 5)
+
+
+def upload_max_mb() -> int:
+    """The largest roster, attendance or bounce-list file accepted, in MB."""
+    return int(get("UPLOAD_MAX_MB", 50))

@@ -1,9 +1,28 @@
 from allauth.account.forms import RequestLoginCodeForm
 from django import forms
+from django.core.exceptions import ValidationError
 from django.core.validators import FileExtensionValidator
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
+from . import conf
 from .services import member_login_user
+
+
+def validate_upload_size(uploaded) -> None:
+    """Files staff upload (rosters, attendance lists, bounce lists) stay under
+    MEMBERS_UPLOAD_MAX_MB: a clear error instead of a server busy for minutes."""
+    limit = conf.upload_max_mb() * 1024 * 1024
+    if uploaded.size > limit:
+        raise ValidationError(
+            _("The file is %(size)s; files up to %(limit)s can be uploaded."),
+            code="file_too_large",
+            params={"size": filesizeformat(uploaded.size), "limit": filesizeformat(limit)},
+        )
+
+
+TEXT_FILE_EXTENSIONS = ["csv", "txt", "tsv"]
+DATA_FILE_EXTENSIONS = [*TEXT_FILE_EXTENSIONS, "xlsx"]
 
 
 class MemberRequestLoginCodeForm(RequestLoginCodeForm):
@@ -45,7 +64,7 @@ class RosterUploadForm(forms.Form):
     file = forms.FileField(
         label=_("Roster file"),
         help_text=_("CSV (UTF-8, UTF-8 with BOM or Shift_JIS/CP932) or Excel .xlsx."),
-        validators=[FileExtensionValidator(["csv", "txt", "tsv", "xlsx"])],
+        validators=[FileExtensionValidator(DATA_FILE_EXTENSIONS), validate_upload_size],
     )
     encoding = forms.ChoiceField(
         label=_("Encoding"),
@@ -80,10 +99,3 @@ class RosterUploadForm(forms.Form):
         only = list(organisations[:2])
         if len(only) == 1:
             self.fields["organisation"].initial = only[0].pk
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        limit = 50 * 1024 * 1024
-        if upload.size > limit:
-            raise forms.ValidationError(_("The file is larger than 50 MB."))
-        return upload

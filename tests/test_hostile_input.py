@@ -206,28 +206,52 @@ def test_the_command_exits_1_on_a_hostile_file_and_changes_nothing(org, tmp_path
 # --- attendance import (courses) ---------------------------------------------------------------------------
 
 
-def _attendance_service():
-    try:
-        from courses import services
-    except ImportError:
-        return None
-    for name in ("attendance_import_file", "attendance_import_run", "attendance_import"):
-        if hasattr(services, name):
-            return getattr(services, name)
-    return None
+@pytest.fixture
+def attendance_setup(org):
+    from tests.factories.courses import make_course_page
+    from tests.factories.members import make_staff
+
+    return {"course": make_course_page(organisation=org), "staff": make_staff(organisations=[org])}
 
 
-def test_attendance_import_random_bytes(org):
-    service = _attendance_service()
-    if service is None:
-        pytest.skip(
-            "courses attendance import has no public service function yet "
-            "(looked for courses.services.attendance_import_file)"
-        )
-    pytest.skip(
-        "attendance import service exists: wire its signature into this test "
-        f"({service.__module__}.{service.__name__})"
+ATTENDANCE_SAMPLES = [
+    b"\xef\xbb\xbf\xe5\x8a\xa0\xe5\x85\xa5\xe8\x80\x85\xe7\x95\xaa\xe5\x8f\xb7\n000001\n"
+]
+
+
+@HYPOTHESIS
+@given(data=st.binary(max_size=3000) | st.sampled_from(ATTENDANCE_SAMPLES))
+def test_attendance_import_random_bytes(org, attendance_setup, data):
+    """Preview then apply: a clear refusal with nothing recorded, or exactly the listed members."""
+    import datetime
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from courses.models import Enrolment
+    from courses.services import ImportRefused, attendance_import_apply, attendance_import_preview
+
+    before = Enrolment.objects.count()
+    preview = attendance_import_preview(
+        organisation=org,
+        course=attendance_setup["course"],
+        source="seminar",
+        completed_on=datetime.date(2026, 6, 20),
+        uploaded_file=SimpleUploadedFile("attendance.csv", data),
+        user=attendance_setup["staff"],
     )
+    if preview.errors:
+        assert all(
+            error.get("line") is not None or error.get("message") for error in preview.errors
+        )
+        with pytest.raises(ImportRefused):
+            attendance_import_apply(import_=preview, user=attendance_setup["staff"])
+        assert Enrolment.objects.count() == before
+    else:
+        attendance_import_apply(import_=preview, user=attendance_setup["staff"])
+        listed = set(preview.counts["member_ids"])
+        recorded = Enrolment.objects.filter(member_id__in=listed, completed_at__isnull=False)
+        assert Enrolment.objects.count() - before <= len(listed)
+        assert set(recorded.values_list("member_id", flat=True)) == listed
 
 
 # --- rate limits -----------------------------------------------------------------------------------------
@@ -285,3 +309,45 @@ def test_request_bodies_over_the_limit_are_refused(client, db, settings):
     body = "email=" + "a" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 10)
     response = client.post(url, body, content_type="application/x-www-form-urlencoded")
     assert response.status_code == 400
+
+
+# --- upload size and type on every upload screen ---------------------------------------------------
+
+
+def _upload_forms(org, staff):
+    from courses.forms import AttendanceUploadForm
+    from mailings.forms import SuppressionImportForm
+    from members.forms import RosterUploadForm
+    from members.models import Organisation
+
+    organisations = Organisation.objects.filter(pk=org.pk)
+    return {
+        "roster": lambda data, files: RosterUploadForm(
+            {"organisation": org.pk, "encoding": "auto", **data}, files, organisations=organisations
+        ),
+        "attendance": lambda data, files: AttendanceUploadForm(
+            data, files, organisations=organisations
+        ),
+        "bounce list": lambda data, files: SuppressionImportForm(
+            {"organisation": org.pk, "reason": "bounce", **data}, files, user=staff
+        ),
+    }
+
+
+@pytest.mark.parametrize("screen", ["roster", "attendance", "bounce list"])
+def test_uploads_over_the_size_limit_or_of_another_type_are_refused(org, settings, screen):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.factories.members import make_staff
+
+    settings.MEMBERS_UPLOAD_MAX_MB = 1
+    settings.LANGUAGE_CODE = "en"
+    build = _upload_forms(org, make_staff(organisations=[org]))[screen]
+    too_big = SimpleUploadedFile("list.csv", b"a" * (1024 * 1024 + 1), "text/csv")
+    form = build({}, {"file": too_big})
+    assert not form.is_valid()
+    assert form.has_error("file", code="file_too_large"), form.errors
+    assert "1.0\xa0MB" in str(form.errors["file"])
+    executable = SimpleUploadedFile("list.exe", b"MZ\x90\x00", "application/octet-stream")
+    form = build({}, {"file": executable})
+    assert form.has_error("file", code="invalid_extension"), form.errors
