@@ -39,6 +39,8 @@ def _error(file_name, line, column, ja, en, value=""):
 
 
 def decode(data: bytes) -> str:
+    if b"\x00" in data:  # binary, or UTF-16: not a list we read (and not storable in PostgreSQL)
+        raise UnicodeDecodeError("utf-8/cp932", data, data.find(b"\x00"), len(data), "NUL byte")
     for encoding in ("utf-8-sig", "cp932"):
         try:
             return data.decode(encoding)

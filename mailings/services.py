@@ -139,7 +139,7 @@ def suppression_import(*, organisation, data: bytes, filename: str, reason, user
     """
     _check_staff(user=user, organisation=organisation)
     text = None
-    for encoding in ("utf-8-sig", "cp932"):
+    for encoding in ("utf-8-sig", "cp932") if b"\x00" not in data else ():  # NUL: binary
         try:
             text = data.decode(encoding)
             break

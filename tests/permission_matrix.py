@@ -104,8 +104,8 @@ courses:my_training                            GET    login  200    200    200  
 courses:my_training                            POST   405    405    405    405    405    405    405
 courses:my_questions                           GET    login  200    200    200    200    200    200
 courses:my_questions                           POST   405    405    405    405    405    405    405
-courses:attempt_detail                         GET    login  200    404    404    404    404    404    pk=@attempt
-courses:attempt_detail                         POST   405    405    405    405    405    405    405    pk=@attempt
+courses:attempt_detail                         GET    login  200    404    404    404    404    404    pk=@enrolment
+courses:attempt_detail                         POST   405    405    405    405    405    405    405    pk=@enrolment
 courses:certificate_pdf                        GET    login  200    404    404    404    404    404    number=@certificate.number
 courses:certificate_pdf                        POST   405    405    405    405    405    405    405    number=@certificate.number
 courses:question_detail                        GET    login  200    404    404    404    404    404    pk=@question

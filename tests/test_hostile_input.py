@@ -102,6 +102,7 @@ cell = st.one_of(
 
 @HYPOTHESIS
 @given(rows=st.lists(st.lists(cell, min_size=0, max_size=6), max_size=8))
+@example(rows=[["000002", "山田\x00太郎", "第1種", "2024-04-01"]])  # NUL: PostgreSQL refuses it
 def test_valid_header_with_hostile_cells(org, rows):
     import csv
 
@@ -215,7 +216,8 @@ def attendance_setup(org):
 
 
 ATTENDANCE_SAMPLES = [
-    b"\xef\xbb\xbf\xe5\x8a\xa0\xe5\x85\xa5\xe8\x80\x85\xe7\x95\xaa\xe5\x8f\xb7\n000001\n"
+    b"\xe5\x8a\xa0\xe5\x85\xa5\xe8\x80\x85\xe7\x95\xaa\xe5\x8f\xb7\n0000\x0001\n",  # NUL
+    b"\xef\xbb\xbf\xe5\x8a\xa0\xe5\x85\xa5\xe8\x80\x85\xe7\x95\xaa\xe5\x8f\xb7\n000001\n",
 ]
 
 

@@ -81,6 +81,16 @@ def read_table(data: bytes, *, encoding: str = "auto", sheet: str | None = None)
 
 
 def decode(data: bytes, *, encoding: str = "auto") -> tuple[str, str]:
+    nul = data.find(b"\x00")
+    if nul >= 0:  # binary (or UTF-16): no roster text has NUL, and PostgreSQL cannot store it
+        raise ReadError(
+            Issue(
+                "decode",
+                line=data.count(b"\n", 0, nul) + 1,
+                value="00",
+                params={"encoding": "UTF-8 / CP932" if encoding == "auto" else encoding.upper()},
+            )
+        )
     if encoding == "auto":
         if data.startswith(codecs.BOM_UTF8):
             return _decode(data, "utf-8-sig"), "utf-8-sig"
