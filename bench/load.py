@@ -23,7 +23,6 @@ monkey.patch_all()
 import argparse  # noqa: E402
 import os  # noqa: E402
 import re  # noqa: E402
-import secrets  # noqa: E402
 import signal  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
@@ -34,7 +33,6 @@ from pathlib import Path  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
 DB_NAME = "lms_bench_load"
-PG = "postgres://postgres@127.0.0.1:5432"
 REDIS = os.environ.get("LOAD_REDIS_URL", "redis://127.0.0.1:6379/10")
 CLASSES = ["sign-in", "マイ研修", "lesson page", "heartbeat"]
 
@@ -52,24 +50,13 @@ def parse_args():
 
 def environment(mail_dir: Path) -> dict:
     env = dict(os.environ)
-    env.update(
-        DJANGO_SETTINGS_MODULE="bench.load_settings",
-        DATABASE_URL=f"{PG}/{DB_NAME}",
-        SECRET_KEY=secrets.token_urlsafe(50),
-        DEBUG="0",
-        ALLOWED_HOSTS="127.0.0.1,localhost",
-        EMAIL_FILE_PATH=str(mail_dir),
-        CONN_MAX_AGE="60",
-        LOG_LEVEL="ERROR",
-        PYTHONPATH=str(ROOT),
-    )
-    for name in ("EMAIL_URL", "CELERY_BROKER_URL", "REDIS_URL"):
+    for name in ("EMAIL_URL", "CELERY_BROKER_URL"):
         env.pop(name, None)
-    env["REDIS_URL"] = REDIS  # the cache (and so the sign-in rate limits) shared by all workers
+    env.update(site_environment(db_name=DB_NAME, redis_url=REDIS, mail_dir=mail_dir, root=ROOT))
     return env
 
 
-from load_seed import SEED  # noqa: E402  (bench/ is sys.path[0])
+from load_seed import PG, SEED, site_environment  # noqa: E402  (bench/ is sys.path[0])
 
 
 def prepare(args, env) -> dict:

@@ -1,8 +1,31 @@
-"""The load members and URLs of bench/load.py (shared with bench/profile_endpoints.py).
+"""The load members and URLs of bench/load.py, and the environment of the site under test
+(both shared with bench/profile_endpoints.py).
 
 Run as a script text after django.setup(): ``python -c "import django; django.setup()\n" + SEED N``.
 Prints ``URLS={...}`` as its last line.
 """
+
+import secrets
+from pathlib import Path
+
+PG = "postgres://postgres@127.0.0.1:5432"
+
+
+def site_environment(*, db_name: str, redis_url: str, mail_dir: Path, root: Path) -> dict:
+    """Production settings (bench/load_settings.py) on PostgreSQL and Redis, mail to files."""
+    return {
+        "DJANGO_SETTINGS_MODULE": "bench.load_settings",
+        "DATABASE_URL": f"{PG}/{db_name}",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "DEBUG": "0",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "EMAIL_FILE_PATH": str(mail_dir),
+        "CONN_MAX_AGE": "60",
+        "LOG_LEVEL": "ERROR",
+        "REDIS_URL": redis_url,  # the cache (and so the sign-in rate limits) shared by all workers
+        "PYTHONPATH": str(root),
+    }
+
 
 SEED = r"""
 import datetime, io, json, sys

@@ -22,7 +22,6 @@ import cProfile
 import os
 import pstats
 import re
-import secrets
 import statistics
 import subprocess
 import sys
@@ -58,17 +57,10 @@ def parse_args():
 
 
 def prepare(args, mail_dir: Path):
+    from load_seed import site_environment
+
     os.environ.update(
-        DJANGO_SETTINGS_MODULE="bench.load_settings",
-        DATABASE_URL=f"{PG}/{DB_NAME}",
-        SECRET_KEY=secrets.token_urlsafe(50),
-        DEBUG="0",
-        ALLOWED_HOSTS="127.0.0.1,localhost",
-        EMAIL_FILE_PATH=str(mail_dir),
-        CONN_MAX_AGE="60",
-        LOG_LEVEL="ERROR",
-        REDIS_URL=REDIS,
-        PYTHONPATH=str(ROOT),
+        site_environment(db_name=DB_NAME, redis_url=REDIS, mail_dir=mail_dir, root=ROOT)
     )
     for name in ("EMAIL_URL", "CELERY_BROKER_URL"):
         os.environ.pop(name, None)
