@@ -15,9 +15,11 @@ class MembersConfig(AppConfig):
         from django.db.models.signals import post_migrate
 
         from .exports import protect_wagtail_exports
+        from .forms import register_wareki_date_fields
         from .permissions import register_policies
 
         register_policies()
+        register_wareki_date_fields()
         protect_wagtail_exports()  # Wagtail's own CSV/XLSX exports: no formula cells either
         post_migrate.connect(_sync_staff_group, dispatch_uid="members.sync_staff_group")
 

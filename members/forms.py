@@ -1,3 +1,5 @@
+import datetime
+
 from allauth.account.forms import RequestLoginCodeForm
 from django import forms
 from django.core.exceptions import ValidationError
@@ -51,6 +53,8 @@ class WarekiDateField(forms.DateField):
 
         if value in self.empty_values:
             return None
+        if isinstance(value, datetime.date):
+            return value
         try:
             return normalise.date(value)
         except normalise.Problem:
@@ -99,3 +103,29 @@ class RosterUploadForm(forms.Form):
         only = list(organisations[:2])
         if len(only) == 1:
             self.fields["organisation"].initial = only[0].pk
+
+
+def register_wareki_date_fields() -> None:
+    """Every date field of the Wagtail admin's model forms (campaigns, cycles, exemptions,
+    audiences, pages ...) accepts what staff type: 和暦 (R8.6.1, 令和8年6月1日), 2026/6/1,
+    20260601, as well as the date picker's 2026-06-01. Called from MembersConfig.ready."""
+    from django.db import models
+    from wagtail.admin.forms.models import register_form_field_override
+
+    register_form_field_override(
+        models.DateField,
+        override={"form_class": WarekiDateField, "widget": wareki_admin_date_input()},
+        exact_class=True,  # not DateTimeField, a subclass
+    )
+
+
+def wareki_admin_date_input():
+    """Wagtail's date picker, minus its habit of replacing text it cannot parse (R8.6.1) with
+    today's date when the field loses focus; the server reads the text instead."""
+    from wagtail.admin.widgets import AdminDateInput
+
+    class WarekiAdminDateInput(AdminDateInput):
+        def get_config(self):
+            return {**super().get_config(), "validateOnBlur": False}
+
+    return WarekiAdminDateInput

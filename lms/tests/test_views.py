@@ -245,3 +245,32 @@ def test_completion_report_unknown_cycle_is_a_clear_error(world):
         call_command(
             "completion_report", organisation="test-group", campaign="saigai-boshi", year=2031
         )
+
+
+def test_staff_type_cycle_dates_in_wareki_in_the_admin(client, organisation):
+    campaign = make_campaign(organisation=organisation, cycles=False)
+    client.force_login(lms_staff("wareki-staff", [organisation]))
+    response = client.post(
+        reverse("lms_cycle:add"),
+        {
+            "campaign": campaign.pk,
+            "name": "2027年度",
+            "fiscal_year": 2027,
+            "opens_on": "令和9年6月1日",
+            "due_on": "R9.7.31",
+            "closes_on": "2028/3/31",
+        },
+    )
+    assert response.status_code == 302, response.context["form"].errors
+    cycle = campaign.cycles.get(name="2027年度")
+    assert (cycle.opens_on, cycle.due_on, cycle.closes_on) == (
+        D(2027, 6, 1),
+        D(2027, 7, 31),
+        D(2028, 3, 31),
+    )
+    response = client.post(
+        reverse("lms_cycle:add"),
+        {"campaign": campaign.pk, "name": "x", "fiscal_year": 2027, "opens_on": "令和9年2月30日"},
+    )
+    assert response.status_code == 200
+    assert "R8.6.10 のように日付を入力してください" in response.content.decode()

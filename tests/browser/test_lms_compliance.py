@@ -105,3 +105,28 @@ def test_requirement_to_completion(new_page, member, mail_dir, compliance_site, 
     assert export.ok and export.headers["content-type"].startswith("text/csv")
     text = export.body().decode("utf-8-sig")
     assert "山田　太郎" in text and "全加入者の安全研修" in text and "佐藤" not in text
+
+
+def test_staff_type_a_wareki_date_and_the_date_picker_keeps_it(new_page, compliance_site):
+    """Wagtail's date picker would replace text it cannot parse with today's date on blur."""
+    from lms.models import Campaign
+
+    campaign = Campaign.objects.get(slug="saigai-boshi")
+    admin = new_page()
+    admin.goto("/admin/login/")
+    admin.locator("#id_username").fill("office")
+    admin.locator("#id_password").fill("pw-staff-123")
+    admin.locator("form button[type=submit]").first.click()
+    admin.wait_for_url(re.compile(r"/admin/$"))
+    admin.goto("/admin/lms/cycles/new/")
+    admin.locator("#id_campaign").select_option(str(campaign.pk))
+    admin.locator("#id_name").fill("2027年度")
+    admin.locator("#id_fiscal_year").fill("2027")
+    admin.locator("#id_opens_on").fill("令和9年6月1日")
+    admin.locator("#id_due_on").fill("R9.7.31")
+    admin.locator("#id_name").click()  # leave the date field: the picker validates on blur
+    assert admin.locator("#id_due_on").input_value() == "R9.7.31"
+    admin.locator("footer button.button-longrunning").first.click()
+    admin.wait_for_url(re.compile(r"/admin/lms/cycles/$"))
+    cycle = campaign.cycles.get(name="2027年度")
+    assert (cycle.opens_on, cycle.due_on) == (datetime.date(2027, 6, 1), datetime.date(2027, 7, 31))
