@@ -53,16 +53,20 @@ def compliance_site(db, member, organisation, other_organisation):
     return {"course": course}
 
 
-def test_requirement_to_completion(new_page, member, mail_dir, compliance_site, screenshot):
-    from lms.models import Assignment
-
-    course = compliance_site["course"]
-    admin = new_page()
+def _sign_in_as_office_staff(admin):
     admin.goto("/admin/login/")
     admin.locator("#id_username").fill("office")
     admin.locator("#id_password").fill("pw-staff-123")
     admin.locator("form button[type=submit]").first.click()
     admin.wait_for_url(re.compile(r"/admin/$"))
+
+
+def test_requirement_to_completion(new_page, member, mail_dir, compliance_site, screenshot):
+    from lms.models import Assignment
+
+    course = compliance_site["course"]
+    admin = new_page()
+    _sign_in_as_office_staff(admin)
     admin.goto("/admin/lms/requirements/new/")
     admin.locator("#id_campaign").select_option(label="災害防止等に関する研修")
     admin.locator("#id_name").fill("全加入者の安全研修")
@@ -113,11 +117,7 @@ def test_staff_type_a_wareki_date_and_the_date_picker_keeps_it(new_page, complia
 
     campaign = Campaign.objects.get(slug="saigai-boshi")
     admin = new_page()
-    admin.goto("/admin/login/")
-    admin.locator("#id_username").fill("office")
-    admin.locator("#id_password").fill("pw-staff-123")
-    admin.locator("form button[type=submit]").first.click()
-    admin.wait_for_url(re.compile(r"/admin/$"))
+    _sign_in_as_office_staff(admin)
     admin.goto("/admin/lms/cycles/new/")
     admin.locator("#id_campaign").select_option(str(campaign.pk))
     admin.locator("#id_name").fill("2027年度")
