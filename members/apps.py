@@ -24,9 +24,14 @@ class MembersConfig(AppConfig):
         post_migrate.connect(_sync_staff_group, dispatch_uid="members.sync_staff_group")
 
 
-def _sync_staff_group(sender, **kwargs):
-    """Give the staff group what the apps declare (idempotent; runs after each app's
-    post_migrate, so the last run sees every app's permissions)."""
+def _sync_staff_group(sender, app_config=None, **kwargs):
+    """Give the staff group what the apps declare, once per migrate: on the last app's
+    post_migrate, when every earlier app's permissions exist (ours come first)."""
+    from django.apps import apps
+
+    with_models = [c for c in apps.get_app_configs() if c.models_module is not None]
+    if app_config is not with_models[-1]:
+        return
     from .services import staff_group_setup
 
     staff_group_setup()

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import FileExtensionValidator
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
+from wagtail.admin.widgets import AdminDateInput
 
 from . import conf
 from .services import member_login_user
@@ -105,6 +106,14 @@ class RosterUploadForm(forms.Form):
             self.fields["organisation"].initial = only[0].pk
 
 
+class WarekiAdminDateInput(AdminDateInput):
+    """Wagtail's date picker, minus its habit of replacing text it cannot parse (R8.6.1) with
+    today's date when the field loses focus; the server reads the text instead."""
+
+    def get_config(self):
+        return {**super().get_config(), "validateOnBlur": False}
+
+
 def register_wareki_date_fields() -> None:
     """Every date field of the Wagtail admin's model forms (campaigns, cycles, exemptions,
     audiences, pages ...) accepts what staff type: 和暦 (R8.6.1, 令和8年6月1日), 2026/6/1,
@@ -114,18 +123,6 @@ def register_wareki_date_fields() -> None:
 
     register_form_field_override(
         models.DateField,
-        override={"form_class": WarekiDateField, "widget": wareki_admin_date_input()},
+        override={"form_class": WarekiDateField, "widget": WarekiAdminDateInput},
         exact_class=True,  # not DateTimeField, a subclass
     )
-
-
-def wareki_admin_date_input():
-    """Wagtail's date picker, minus its habit of replacing text it cannot parse (R8.6.1) with
-    today's date when the field loses focus; the server reads the text instead."""
-    from wagtail.admin.widgets import AdminDateInput
-
-    class WarekiAdminDateInput(AdminDateInput):
-        def get_config(self):
-            return {**super().get_config(), "validateOnBlur": False}
-
-    return WarekiAdminDateInput
