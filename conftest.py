@@ -37,8 +37,19 @@ def member(organisation):
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
-    """Rate limits live in the cache; every test starts with a clean slate."""
-    from django.core.cache import cache
+    """Rate limits and study contexts live in the cache; every test starts with a clean slate.
 
-    cache.clear()
+    On Redis (REDIS_URL set), only this worker's keys: the database may be shared with other
+    workers and with the Celery broker of the reliability test."""
+    from django.core.cache import caches
+    from django.core.cache.backends.redis import RedisCache
+
+    cache = caches["default"]
+    if isinstance(cache, RedisCache):
+        client = cache._cache.get_client(write=True)
+        keys = list(client.scan_iter(match=f"{cache.key_prefix}:*", count=1000))
+        if keys:
+            client.delete(*keys)
+    else:
+        cache.clear()
     yield

@@ -14,3 +14,8 @@ class CoursesConfig(AppConfig):
         "add_enrolment",
         "view_certificate",
     )
+
+    def ready(self):
+        from . import study_context
+
+        study_context.connect_signals()

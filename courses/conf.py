@@ -17,6 +17,14 @@ def heartbeat_max_credit() -> int:
     return int(get("HEARTBEAT_MAX_CREDIT", 60))
 
 
+def study_context_seconds() -> int:
+    """How long a heartbeat may rely on the study context remembered when the lesson was
+    opened (member, attempt, lesson requirements) before working it out again. Publishing,
+    roster and membership changes and new cycles forget every context at once; this bounds
+    anything else (see study_context.py)."""
+    return int(get("STUDY_CONTEXT_SECONDS", 300))
+
+
 def question_rate() -> str:
     """How many questions a member may send to the office ("10/h": ten an hour)."""
     return str(get("QUESTION_RATE", "10/h"))

@@ -5,13 +5,13 @@ changes nothing) and safe under concurrent tabs (rows are locked with select_for
 unique constraints catch the rest).
 """
 
+import dataclasses
 import datetime
 import secrets
 from dataclasses import dataclass, field
 
 from django.core import signing
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from . import conf, coverage
@@ -79,6 +79,14 @@ class LessonRequirements:
     @property
     def tracked_videos(self):
         return [v for v in self.videos if v.tracked]
+
+    @property
+    def has_quiz(self) -> bool:
+        return bool(self.quiz_block_id)
+
+    def without_quiz_value(self) -> "LessonRequirements":
+        """A copy that can be kept in the cache (what completing takes, not the questions)."""
+        return dataclasses.replace(self, quiz=None)
 
 
 def lesson_requirements(lesson: LessonPage) -> LessonRequirements:
@@ -194,9 +202,9 @@ def lesson_status(*, lesson, progress, quiz_passed: bool, req=None) -> LessonSta
             path = LessonProgress.Path.TRANSCRIPT
         else:
             missing.append("video")
-    if req.quiz is not None and not quiz_passed:
+    if req.has_quiz and not quiz_passed:
         missing.append("quiz")
-    auto = req.quiz is not None or path == LessonProgress.Path.VIDEO
+    auto = req.has_quiz or path == LessonProgress.Path.VIDEO
     return LessonStatus(missing=missing, path=path, reading_left=reading_left, auto=auto)
 
 
@@ -206,7 +214,7 @@ def lesson_status(*, lesson, progress, quiz_passed: bool, req=None) -> LessonSta
 def lesson_open(*, enrolment, lesson) -> LessonProgress:
     """Record that the lesson page was opened. Restarts the clocks that bound heartbeats."""
     now = timezone.now()
-    progress = _progress_get_or_create(enrolment=enrolment, lesson=lesson)
+    progress = _progress_get_or_create(enrolment_id=enrolment.pk, lesson_id=lesson.pk)
     LessonProgress.objects.filter(pk=progress.pk).update(
         last_activity_at=now, last_heartbeat_at=now, video_reported_at=now
     )
@@ -214,79 +222,106 @@ def lesson_open(*, enrolment, lesson) -> LessonProgress:
     return progress
 
 
-def _progress_get_or_create(*, enrolment, lesson) -> LessonProgress:
+def _progress_get_or_create(*, enrolment_id, lesson_id) -> LessonProgress:
     # The row exists after the first open: one SELECT, outside any transaction.
-    progress = LessonProgress.objects.filter(enrolment=enrolment, lesson=lesson).first()
+    ids = {"enrolment_id": enrolment_id, "lesson_id": lesson_id}
+    progress = LessonProgress.objects.filter(**ids).first()
     if progress is not None:
         return progress
     try:
         with transaction.atomic():
-            progress, _ = LessonProgress.objects.get_or_create(enrolment=enrolment, lesson=lesson)
+            progress, _ = LessonProgress.objects.get_or_create(**ids)
     except IntegrityError:
-        progress = LessonProgress.objects.get(enrolment=enrolment, lesson=lesson)
+        progress = LessonProgress.objects.get(**ids)
     return progress
 
 
 def lesson_heartbeat(*, enrolment, lesson, seconds) -> LessonProgress:
+    """``study_heartbeat`` for an attempt and a lesson at hand."""
+    return study_heartbeat(
+        enrolment_id=enrolment.pk,
+        lesson_id=lesson.pk,
+        requirements=lesson_requirements(lesson),
+        seconds=seconds,
+    )
+
+
+# Seconds from the row's last heartbeat (or page open) to %s, never negative, per database.
+_ELAPSED_SQL = {
+    "postgresql": "GREATEST(0, FLOOR(EXTRACT(EPOCH FROM (%s - COALESCE(last_heartbeat_at, "
+    "last_activity_at)))))::integer",
+    # julianday() is a float: rounded to the millisecond first, so 15 s never becomes 14
+    "sqlite": "MAX(0, CAST(ROUND((julianday(%s) - julianday(COALESCE(last_heartbeat_at, "
+    "last_activity_at))) * 86400, 3) AS INTEGER))",
+}
+_LEAST_SQL = {"postgresql": "LEAST", "sqlite": "MIN"}
+
+
+def _credit_heartbeat(*, enrolment_id, lesson_id, claimed) -> LessonProgress | None:
+    """Credit min(claimed, elapsed, cap) seconds in one ``UPDATE … RETURNING`` statement.
+
+    The row lock makes concurrent heartbeats (two tabs) and video reports take turns, each
+    counting from the clock the previous one left. Returns the updated row, None if there is
+    none yet.
+    """
+    vendor = connection.vendor
+    quote = connection.ops.quote_name
+    fields = LessonProgress._meta.concrete_fields
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    sql = (
+        f"UPDATE {quote(LessonProgress._meta.db_table)} SET "
+        f"active_seconds = active_seconds + {_LEAST_SQL[vendor]}(%s, %s, {_ELAPSED_SQL[vendor]}), "
+        "last_heartbeat_at = %s, last_activity_at = %s "
+        "WHERE enrolment_id = %s AND lesson_id = %s "
+        f"RETURNING {', '.join(quote(f.column) for f in fields)}"
+    )
+    params = [claimed, conf.heartbeat_max_credit(), now, now, now, enrolment_id, lesson_id]
+    rows = list(LessonProgress.objects.raw(sql, params))
+    return rows[0] if rows else None
+
+
+def study_heartbeat(
+    *, enrolment_id, lesson_id, requirements, seconds, quiz_passed=None
+) -> LessonProgress:
     """Add active (visible-page) seconds, never more than the wall-clock time since the last
     heartbeat or page open, nor more than COURSES_HEARTBEAT_MAX_CREDIT at once.
 
-    One SELECT and one conditional UPDATE: the UPDATE applies only if the row's clocks are still
-    the ones the credit was computed from (another tab's heartbeat, a video report or a page
-    open in between makes it miss; the row is then read again). The returned progress is
-    current, and completed when this heartbeat completed the lesson; when it is not complete,
-    its ``lesson_status`` attribute is the LessonStatus it was checked against.
+    Takes ids, the lesson's requirements and whether its quiz is passed (study_context.py
+    remembers them between heartbeats; None: look it up). One statement (``_credit_heartbeat``)
+    once the progress row exists. The returned progress is current, and completed when this
+    heartbeat completed the lesson; its ``lesson_status`` attribute is the LessonStatus.
     """
     try:
         claimed = max(0, int(seconds))
     except (TypeError, ValueError):
         claimed = 0
-    progress = _progress_get_or_create(enrolment=enrolment, lesson=lesson)
-    for _attempt in range(5):
-        now = timezone.now()
-        since = progress.last_heartbeat_at or progress.last_activity_at
-        elapsed = max(0, int((now - since).total_seconds()))
-        credit = min(claimed, elapsed, conf.heartbeat_max_credit())
-        updated = LessonProgress.objects.filter(
-            pk=progress.pk,
-            last_heartbeat_at=progress.last_heartbeat_at,
-            last_activity_at=progress.last_activity_at,
-        ).update(
-            active_seconds=F("active_seconds") + credit,
-            last_heartbeat_at=now,
-            last_activity_at=now,
+    progress = _credit_heartbeat(enrolment_id=enrolment_id, lesson_id=lesson_id, claimed=claimed)
+    if progress is None:  # a heartbeat before any page open: the row starts the clock now
+        _progress_get_or_create(enrolment_id=enrolment_id, lesson_id=lesson_id)
+        progress = _credit_heartbeat(
+            enrolment_id=enrolment_id, lesson_id=lesson_id, claimed=claimed
         )
-        if updated:
-            progress.active_seconds += credit
-            progress.last_heartbeat_at = progress.last_activity_at = now
-            break
-        progress.refresh_from_db()
-    else:  # a very busy row: wait for the lock instead
-        with transaction.atomic():
-            progress = LessonProgress.objects.select_for_update().get(pk=progress.pk)
-            now = timezone.now()
-            since = progress.last_heartbeat_at or progress.last_activity_at
-            elapsed = max(0, int((now - since).total_seconds()))
-            progress.active_seconds += min(claimed, elapsed, conf.heartbeat_max_credit())
-            progress.last_heartbeat_at = progress.last_activity_at = now
-            progress.save(update_fields=["active_seconds", "last_heartbeat_at", "last_activity_at"])
-    if progress.completed_at is None:
-        # lesson_try_complete only when it could complete the lesson: a heartbeat of a lesson
-        # still being studied costs no more queries, and its status is kept for the answer
-        req = lesson_requirements(lesson)
-        quiz_passed = req.quiz is not None and lesson_quiz_passed(
-            enrolment=enrolment, lesson=lesson
+    if quiz_passed is None:
+        quiz_passed = requirements.has_quiz and lesson_quiz_passed(
+            enrolment_id=enrolment_id, lesson_id=lesson_id
         )
-        status = lesson_status(lesson=lesson, progress=progress, quiz_passed=quiz_passed, req=req)
-        if not status.missing and status.auto:
-            progress, _status = lesson_try_complete(enrolment=enrolment, lesson=lesson)
-        else:
-            progress.lesson_status = status
+    status = lesson_status(
+        lesson=None, progress=progress, quiz_passed=quiz_passed, req=requirements
+    )
+    if progress.completed_at is None and not status.missing and status.auto:
+        # only now are the attempt and the page needed (the completion records the revision)
+        progress, status = lesson_try_complete(
+            enrolment=Enrolment.objects.select_related("member").get(pk=enrolment_id),
+            lesson=LessonPage.objects.get(pk=lesson_id),
+        )
+    progress.lesson_status = status
     return progress
 
 
-def lesson_quiz_passed(*, enrolment, lesson) -> bool:
-    return QuizAttempt.objects.filter(enrolment=enrolment, lesson=lesson, passed=True).exists()
+def lesson_quiz_passed(*, enrolment_id, lesson_id) -> bool:
+    return QuizAttempt.objects.filter(
+        enrolment_id=enrolment_id, lesson_id=lesson_id, passed=True
+    ).exists()
 
 
 def lesson_video_report(*, enrolment, lesson, block_id, played, duration=0) -> LessonProgress:
@@ -300,7 +335,7 @@ def lesson_video_report(*, enrolment, lesson, block_id, played, duration=0) -> L
     video = next((v for v in req.videos if v.block_id == str(block_id)), None)
     if video is None or not video.tracked:
         raise LookupError("no tracked video with this id in the lesson")
-    _progress_get_or_create(enrolment=enrolment, lesson=lesson)
+    _progress_get_or_create(enrolment_id=enrolment.pk, lesson_id=lesson.pk)
     with transaction.atomic():
         progress = LessonProgress.objects.select_for_update().get(
             enrolment=enrolment, lesson=lesson
@@ -339,7 +374,7 @@ def lesson_video_report(*, enrolment, lesson, block_id, played, duration=0) -> L
 
 def lesson_choose_transcript(*, enrolment, lesson) -> LessonProgress:
     """The member studies the video through its transcript (and the lesson's quiz)."""
-    progress = _progress_get_or_create(enrolment=enrolment, lesson=lesson)
+    progress = _progress_get_or_create(enrolment_id=enrolment.pk, lesson_id=lesson.pk)
     LessonProgress.objects.filter(pk=progress.pk, transcript_chosen_at__isnull=True).update(
         transcript_chosen_at=timezone.now()
     )
@@ -357,7 +392,7 @@ def lesson_try_complete(
     member's explicit 「学習を完了する」 (``explicit=True``). Idempotent: a completed lesson keeps
     its first completion time, path and revision.
     """
-    progress = _progress_get_or_create(enrolment=enrolment, lesson=lesson)
+    progress = _progress_get_or_create(enrolment_id=enrolment.pk, lesson_id=lesson.pk)
     if progress.completed_at:
         return progress, LessonStatus(missing=[], path=progress.completion_path)
     quiz_passed = QuizAttempt.objects.filter(

@@ -28,6 +28,7 @@ from django.db.models import Value as V
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from courses import study_context
 from members.models import Membership, Organisation
 from members.querysets import period_covers
 
@@ -282,6 +283,8 @@ def assignments_refresh(*, organisation, requirement=None, today=None) -> Refres
                 result.upserted += _upsert(requirement=req, cycle=cycle, now=now)
                 result.removed += _prune(requirement=req, cycle=cycle)
                 _update_statuses(requirement=req, cycle=cycle, today=today, now=now, result=result)
+    # a new cycle starts fresh attempts: heartbeats must not keep studying in the old one
+    transaction.on_commit(study_context.forget_all)
     logger.info("assignments refreshed for %s: %s", organisation.slug, result)
     return result
 

@@ -115,6 +115,42 @@ def test_two_tabs_cannot_double_count(member, course, lessons):
     assert progress.active_seconds <= 16
 
 
+@pytest.mark.django_db(transaction=True)
+def test_heartbeats_sent_at_the_same_moment_are_credited_once(member, course, lessons):
+    """Eight tabs' heartbeats arrive together, each on its own connection (PostgreSQL)."""
+    import threading
+
+    from django.db import connections
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs concurrent connections: runs in the PostgreSQL pass of CI")
+    lesson = lessons[0]
+    enrolment = services.enrolment_start(member=member, course=course)
+    progress = services.lesson_open(enrolment=enrolment, lesson=lesson)
+    rewind(progress, 20, "last_heartbeat_at", "last_activity_at")
+    req = services.lesson_requirements(lesson)
+    start = threading.Barrier(8)
+
+    def tab():
+        try:
+            start.wait()
+            services.study_heartbeat(
+                enrolment_id=enrolment.pk, lesson_id=lesson.pk, requirements=req, seconds=15
+            )
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=tab) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    progress.refresh_from_db()
+    # the first credits 15 of the 20 s; each of the rest only the moment since the one before
+    # (a double count would be 30 or more)
+    assert 15 <= progress.active_seconds <= 18
+
+
 def test_negative_or_garbage_heartbeats_add_nothing(member, course, lessons):
     lesson = lessons[0]
     enrolment = services.enrolment_start(member=member, course=course)

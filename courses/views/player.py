@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from members import throttle
 
-from .. import conf, coverage, services
+from .. import conf, coverage, services, study_context
 from .. import quiz as quizlib
 from ..forms import QuestionForm
 from ..models import CoursePage, LessonPage, LessonProgress, QuizAttempt
@@ -184,6 +184,7 @@ def serve_lesson(request, page, preview=False):
     member = _member_or_404(request, course) if not preview else None
     enrolment = progress = None
     if member is not None:
+        generation = study_context.generation()  # before the context is worked out
         enrolment = services.enrolment_start(member=member, course=course)
         progress = services.lesson_open(enrolment=enrolment, lesson=page)
     # the other lessons are listed by title only (bodies not loaded), each with whether this
@@ -210,6 +211,15 @@ def serve_lesson(request, page, preview=False):
         else []
     )
     quiz_passed = any(a.passed for a in attempts)
+    if enrolment is not None:  # the heartbeats of this page need not work it out again
+        study_context.remember(
+            request=request,
+            lesson=page,
+            enrolment=enrolment,
+            requirements=req,
+            quiz_passed=quiz_passed,
+            generation=generation,
+        )
     status = services.lesson_status(
         lesson=page, progress=progress, quiz_passed=quiz_passed, req=req
     )
@@ -269,6 +279,24 @@ def _study(request, lesson_id):
     return lesson, services.enrolment_start(member=member, course=course)
 
 
+def _study_context(request, lesson_id) -> study_context.StudyContext:
+    """The signed-in member's study context of the lesson (remembered, or worked out), or 404."""
+    context, generation = study_context.recall(request=request, lesson_id=lesson_id)
+    if context is None:
+        lesson, enrolment = _study(request, lesson_id)  # Django authenticates the user here
+        req = services.lesson_requirements(lesson)
+        context = study_context.remember(
+            request=request,
+            lesson=lesson,
+            enrolment=enrolment,
+            requirements=req,
+            quiz_passed=req.has_quiz
+            and services.lesson_quiz_passed(enrolment_id=enrolment.pk, lesson_id=lesson.pk),
+            generation=generation,
+        )
+    return context
+
+
 def _json_body(request):
     try:
         data = json.loads(request.body or b"{}")
@@ -278,11 +306,11 @@ def _json_body(request):
 
 
 def _progress_json(lesson, enrolment, progress):
-    status = getattr(progress, "lesson_status", None)  # set by services.lesson_heartbeat
+    status = getattr(progress, "lesson_status", None)  # set by services.study_heartbeat
     if status is None:
         req = services.lesson_requirements(lesson)
-        quiz_passed = req.quiz is not None and services.lesson_quiz_passed(
-            enrolment=enrolment, lesson=lesson
+        quiz_passed = req.has_quiz and services.lesson_quiz_passed(
+            enrolment_id=enrolment.pk, lesson_id=lesson.pk
         )
         status = services.lesson_status(
             lesson=lesson, progress=progress, quiz_passed=quiz_passed, req=req
@@ -298,18 +326,23 @@ def _progress_json(lesson, enrolment, progress):
 
 @require_POST
 def heartbeat(request, lesson_id):
-    if request.user.is_authenticated and not throttle.allow(
-        scope="heartbeat", ident=f"{request.user.pk}:{lesson_id}", rate=conf.heartbeat_rate()
+    user_id = study_context.session_user_id(request)  # request.user would cost a query
+    if user_id is not None and not throttle.allow(
+        scope="heartbeat", ident=f"{user_id}:{lesson_id}", rate=conf.heartbeat_rate()
     ):  # before any database work: a flood costs one cache hit per request
         return JsonResponse({"error": "too many heartbeats"}, status=429)
-    lesson, enrolment = _study(request, lesson_id)
+    study = _study_context(request, lesson_id)
     data = _json_body(request)
     if data is None:
         return HttpResponseBadRequest("JSON body expected")
-    progress = services.lesson_heartbeat(  # returns the progress as it is now
-        enrolment=enrolment, lesson=lesson, seconds=data.get("seconds", 0)
+    progress = services.study_heartbeat(  # returns the progress as it is now, with its status
+        enrolment_id=study.enrolment_id,
+        lesson_id=study.lesson_id,
+        requirements=study.requirements,
+        quiz_passed=study.quiz_passed,
+        seconds=data.get("seconds", 0),
     )
-    return JsonResponse(_progress_json(lesson, enrolment, progress))
+    return JsonResponse(_progress_json(None, None, progress))
 
 
 @require_POST
@@ -400,6 +433,8 @@ def lesson_quiz(request, lesson_id):
     except services.QuizError:
         messages.error(request, _("This quiz form is out of date. Please answer it again."))
         return redirect(lesson.url + "#quiz")
+    finally:  # its heartbeats must see the new result
+        study_context.forget(user=request.user, lesson_id=lesson.pk)
     return redirect(f"{lesson.url}?result={attempt.pk}#quiz-result")
 
 

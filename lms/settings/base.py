@@ -223,9 +223,7 @@ REDIS_URL = env(
 )
 
 if REDIS_URL:
-    CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
-    }
+    CACHES = {"default": {"BACKEND": "lms.cache.ReusedClientRedisCache", "LOCATION": REDIS_URL}}
     # Sessions are read on every request (each heartbeat): from Redis, written through to the
     # database, so a flushed cache signs nobody out.
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
