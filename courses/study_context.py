@@ -11,11 +11,11 @@ the user and the lesson, and each heartbeat of the next ``COURSES_STUDY_CONTEXT_
 A remembered context is only used on the day it was worked out (membership and cycle dates
 are days) and while the *generation* it was worked out in is current. The generation moves
 on, forgetting every context at once, whenever an answer could change: a course or lesson
-published, unpublished, moved or deleted; a user (but for a sign-in's last_login), a member or
-a membership saved or deleted; an attempt or a quiz attempt deleted; a roster import applied; assignments refreshed (a new
-cycle). Answering a lesson's quiz forgets that member's context of the lesson. New attempts
-need no signal: they are all started by services.enrolment_start, where the context came
-from. What is left to the time limit is only what changes without any of these (none known).
+published, unpublished, moved or deleted; a user or a member changed or deleted (not created,
+not a sign-in's last_login); a membership saved or deleted; an attempt or a quiz attempt
+deleted; a roster import applied; assignments refreshed (a new cycle). Answering a lesson's
+quiz forgets that member's context of the lesson. New attempts need no signal: they are all
+started by services.enrolment_start, where the context came from. What is left to the time limit is only what changes without any of these (none known).
 A context is keyed by the session's user and holds the session auth hash Django verified when
 it was worked out, so a heartbeat needs no query for the user either, and a context never
 lets anyone study as someone else.
@@ -124,9 +124,11 @@ def forget_all(**kwargs) -> None:
         cache.set(GENERATION_KEY, int(timezone.now().timestamp() * 1000), None)
 
 
-def _forget_for_users(sender, update_fields=None, **kwargs):
-    if update_fields is not None and set(update_fields) <= {"last_login"}:
-        return  # every sign-in saves last_login: that changes no context
+def _forget_on_change(sender, created=False, update_fields=None, **kwargs):
+    """Not for a new user or member (nobody studied as them yet: on the morning of June 1 a
+    first sign-in creates a user every few seconds), nor for a sign-in's last_login."""
+    if created or (update_fields is not None and set(update_fields) <= {"last_login"}):
+        return
     forget_all()
 
 
@@ -154,12 +156,13 @@ def connect_signals() -> None:
     page_unpublished.connect(_forget_for_course_pages, dispatch_uid=uid("unpublished"))
     post_page_move.connect(_forget_for_course_pages, dispatch_uid=uid("moved"))
     post_delete.connect(forget_all, sender=Page, dispatch_uid=uid("page_deleted"))
-    for model in (Member, Membership):
-        post_save.connect(forget_all, sender=model, dispatch_uid=uid(f"{model.__name__}_saved"))
-        post_delete.connect(forget_all, sender=model, dispatch_uid=uid(f"{model.__name__}_gone"))
+    user_model = get_user_model()
+    for model in (user_model, Member):
+        post_save.connect(_forget_on_change, sender=model, dispatch_uid=uid(f"{model}_saved"))
+    for model in (user_model, Member, Membership):
+        post_delete.connect(forget_all, sender=model, dispatch_uid=uid(f"{model}_deleted"))
+    # a new membership period can make an earlier member record of the user the active one
+    post_save.connect(forget_all, sender=Membership, dispatch_uid=uid("membership_saved"))
     post_delete.connect(forget_all, sender=Enrolment, dispatch_uid=uid("attempt_deleted"))
     post_delete.connect(forget_all, sender=QuizAttempt, dispatch_uid=uid("quiz_deleted"))
     roster_imported.connect(forget_all, dispatch_uid=uid("roster_imported"))
-    user_model = get_user_model()
-    post_save.connect(_forget_for_users, sender=user_model, dispatch_uid=uid("user_saved"))
-    post_delete.connect(forget_all, sender=user_model, dispatch_uid=uid("user_deleted"))

@@ -121,3 +121,18 @@ def test_routing_still_finds_only_live_lessons_of_the_course(member_client, cour
     assert member_client.get(course.url + "draft/").status_code == 404
     assert member_client.get(course.url + "no-such-lesson/").status_code == 404
     assert member_client.get(course.url + "seiri/extra/").status_code == 404
+
+
+def test_other_members_signing_in_for_the_first_time_keep_heartbeats_in_budget(
+    member_client, organisation, lessons, django_assert_max_num_queries
+):
+    from members.services import member_login_user
+    from tests.factories import make_member
+
+    lesson = lessons[0]
+    newcomers = [make_member(organisation=organisation, email=f"new{n}@example.jp") for n in "123"]
+    assert member_client.get(lesson.url).status_code == 200
+    for newcomer in newcomers:  # on the morning of June 1, a first sign-in every few seconds
+        assert member_login_user(email=newcomer.email) is not None  # creates their user
+        with django_assert_max_num_queries(HEARTBEAT_BUDGET):
+            assert _heartbeat(member_client, lesson).status_code == 200
