@@ -20,15 +20,15 @@ def parse_rate(rate: str) -> tuple[int, int]:
 
 
 def allow(*, scope: str, ident: str | int, rate: str) -> bool:
-    """Count one more request of ``ident`` in ``scope``; False once the rate is exceeded."""
+    """Count one more request of ``ident`` in ``scope``; False once the rate is exceeded.
+
+    One cache round trip once the window has begun (an increment), two for its first request.
+    """
     limit, period = parse_rate(rate)
     window = int(time.time() // period)
     key = f"throttle:{scope}:{ident}:{window}"
-    if cache.add(key, 1, timeout=period + 1):
-        return limit >= 1
     try:
         count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=period + 1)
-        count = 1
+    except ValueError:  # the window's first request (or its key expired)
+        count = 1 if cache.add(key, 1, timeout=period + 1) else cache.incr(key)
     return count <= limit
