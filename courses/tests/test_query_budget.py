@@ -6,18 +6,17 @@ the session read (the test settings keep sessions in the database).
 """
 
 import datetime
-import json
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.urls import reverse
 
 from courses.models import LessonProgress
 from tests.factories.courses import (
     make_captions,
     make_lesson,
     make_video_media,
+    post_heartbeat,
     quiz_block,
     video_block,
 )
@@ -28,14 +27,6 @@ LESSON_PAGE_BUDGET = 20
 # the session and one UPDATE … RETURNING of the progress: the user, member, attempt and lesson
 # come from the study context the lesson page remembered (study_context.py)
 HEARTBEAT_BUDGET = 2
-
-
-def _heartbeat(client, lesson, seconds=15):
-    return client.post(
-        reverse("courses:heartbeat", args=[lesson.pk]),
-        json.dumps({"seconds": seconds}),
-        content_type="application/json",
-    )
 
 
 def _writes(ctx, table):
@@ -66,7 +57,7 @@ def test_heartbeat_of_a_text_lesson_is_one_write_statement(member_client, lesson
     assert member_client.get(lesson.url).status_code == 200
     for _ in range(3):
         with CaptureQueriesContext(connection) as ctx:
-            response = _heartbeat(member_client, lesson)
+            response = post_heartbeat(member_client, lesson)
         assert response.status_code == 200
         assert len(ctx) <= HEARTBEAT_BUDGET, "\n".join(q["sql"] for q in ctx.captured_queries)
         assert len(_writes(ctx, "courses_lessonprogress")) == 1  # the UPDATE … RETURNING
@@ -81,7 +72,7 @@ def test_heartbeat_of_a_lesson_with_video_and_quiz_stays_in_budget(
     for _ in range(2):
         # whether the quiz is passed and the video's duration are remembered too
         with django_assert_max_num_queries(HEARTBEAT_BUDGET):
-            response = _heartbeat(member_client, video_lesson)
+            response = post_heartbeat(member_client, video_lesson)
         assert response.status_code == 200
     assert response.json()["missing"] == ["reading", "video", "quiz"]
 
@@ -93,9 +84,9 @@ def test_heartbeat_credits_seconds_as_before(member_client, lessons):
     LessonProgress.objects.filter(pk=progress.pk).update(
         last_heartbeat_at=progress.last_heartbeat_at - datetime.timedelta(seconds=20)
     )
-    assert _heartbeat(member_client, lesson, seconds=15).json()["active_seconds"] == 15
+    assert post_heartbeat(member_client, lesson, seconds=15).json()["active_seconds"] == 15
     # no time has passed since: nothing more is credited
-    assert _heartbeat(member_client, lesson, seconds=15).json()["active_seconds"] == 15
+    assert post_heartbeat(member_client, lesson, seconds=15).json()["active_seconds"] == 15
 
 
 def test_lesson_page_queries_do_not_grow_with_the_lessons_of_the_course(
@@ -135,4 +126,4 @@ def test_other_members_signing_in_for_the_first_time_keep_heartbeats_in_budget(
     for newcomer in newcomers:  # on the morning of June 1, a first sign-in every few seconds
         assert member_login_user(email=newcomer.email) is not None  # creates their user
         with django_assert_max_num_queries(HEARTBEAT_BUDGET):
-            assert _heartbeat(member_client, lesson).status_code == 200
+            assert post_heartbeat(member_client, lesson).status_code == 200

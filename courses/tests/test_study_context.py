@@ -3,7 +3,6 @@
 was worked out from: whatever changes, the next heartbeat answers as if worked out afresh."""
 
 import datetime
-import json
 import zoneinfo
 
 import pytest
@@ -13,7 +12,7 @@ from django.urls import reverse
 from courses.models import Enrolment, LessonProgress
 from courses.tests.conftest import login_member
 from tests.factories import make_member
-from tests.factories.courses import correct_answers, make_lesson, quiz_block
+from tests.factories.courses import correct_answers, make_lesson, post_heartbeat, quiz_block
 from tests.factories.lms import make_campaign, make_requirement
 from tests.factories.members import import_roster_fixture
 
@@ -21,14 +20,6 @@ pytestmark = pytest.mark.django_db
 
 D = datetime.date
 TOKYO = zoneinfo.ZoneInfo("Asia/Tokyo")
-
-
-def _heartbeat(client, lesson, seconds=15):
-    return client.post(
-        reverse("courses:heartbeat", args=[lesson.pk]),
-        json.dumps({"seconds": seconds}),
-        content_type="application/json",
-    )
 
 
 def _rewind(lesson, seconds):
@@ -47,11 +38,11 @@ def test_a_member_withdrawn_by_the_roster_import_stops_counting_at_once(
     member = organisation.members.get(member_no="M003")
     login_member(client, member)
     assert client.get(lessons[0].url).status_code == 200
-    assert _heartbeat(client, lessons[0]).status_code == 200
+    assert post_heartbeat(client, lessons[0]).status_code == 200
     with django_capture_on_commit_callbacks(execute=True):  # the import commits
         import_roster_fixture(organisation=organisation, name="month_06.csv", as_of=D(2026, 6, 10))
     before = LessonProgress.objects.get(lesson=lessons[0]).last_heartbeat_at
-    assert _heartbeat(client, lessons[0]).status_code == 404
+    assert post_heartbeat(client, lessons[0]).status_code == 404
     assert LessonProgress.objects.get(lesson=lessons[0]).last_heartbeat_at == before
 
 
@@ -60,17 +51,17 @@ def test_a_withdrawal_dated_tomorrow_stops_counting_at_midnight(client, organisa
     login_member(client, member)
     with time_machine.travel(datetime.datetime(2026, 6, 15, 23, 58, tzinfo=TOKYO), tick=False):
         assert client.get(lessons[0].url).status_code == 200
-        assert _heartbeat(client, lessons[0]).status_code == 200
+        assert post_heartbeat(client, lessons[0]).status_code == 200
     # two minutes later, nothing saved in between: the remembered context was of yesterday
     with time_machine.travel(datetime.datetime(2026, 6, 16, 0, 0, 30, tzinfo=TOKYO), tick=False):
-        assert _heartbeat(client, lessons[0]).status_code == 404
+        assert post_heartbeat(client, lessons[0]).status_code == 404
 
 
 def test_an_unpublished_lesson_stops_counting(member_client, lessons):
     assert member_client.get(lessons[0].url).status_code == 200
-    assert _heartbeat(member_client, lessons[0]).status_code == 200
+    assert post_heartbeat(member_client, lessons[0]).status_code == 200
     lessons[0].unpublish()
-    assert _heartbeat(member_client, lessons[0]).status_code == 404
+    assert post_heartbeat(member_client, lessons[0]).status_code == 404
 
 
 def test_a_new_cycle_moves_the_heartbeats_to_a_fresh_attempt(
@@ -84,13 +75,13 @@ def test_a_new_cycle_moves_the_heartbeats_to_a_fresh_attempt(
             started_at=datetime.datetime(2025, 6, 20, tzinfo=TOKYO)
         )
         member_client.get(lessons[0].url)  # the lesson is open before the campaign is set up
-        assert _heartbeat(member_client, lessons[0]).status_code == 200
+        assert post_heartbeat(member_client, lessons[0]).status_code == 200
         campaign = make_campaign(organisation=organisation, opens_on=D(2026, 6, 1))
         make_requirement(campaign=campaign, courses=[course])
         with django_capture_on_commit_callbacks(execute=True):
             assignments_refresh(organisation=organisation)
         _rewind(lessons[0], 20)
-        assert _heartbeat(member_client, lessons[0], seconds=15).status_code == 200
+        assert post_heartbeat(member_client, lessons[0], seconds=15).status_code == 200
     fresh = Enrolment.objects.get(member=member, course=course, attempt=2)
     assert LessonProgress.objects.get(enrolment=fresh, lesson=lessons[0]).last_heartbeat_at
 
@@ -100,7 +91,7 @@ def test_after_the_quiz_is_passed_heartbeats_no_longer_ask_for_it(member_client,
         course=course, slug="quiz-and-reading", min_reading_seconds=30, body=[quiz_block()]
     )
     html = member_client.get(lesson.url).content.decode()
-    assert _heartbeat(member_client, lesson).json()["missing"] == ["reading", "quiz"]
+    assert post_heartbeat(member_client, lesson).json()["missing"] == ["reading", "quiz"]
 
     token = html.split('name="token" value="')[1].split('"')[0]
     answers = {"token": token}
@@ -108,9 +99,9 @@ def test_after_the_quiz_is_passed_heartbeats_no_longer_ask_for_it(member_client,
         answers[f"q-{qid}"] = choices
     member_client.post(reverse("courses:lesson_quiz", args=[lesson.pk]), answers)
     # no page load in between: the heartbeat alone must know the quiz is passed
-    assert _heartbeat(member_client, lesson).json()["missing"] == ["reading"]
+    assert post_heartbeat(member_client, lesson).json()["missing"] == ["reading"]
     _rewind(lesson, 40)
-    data = _heartbeat(member_client, lesson, seconds=40).json()
+    data = post_heartbeat(member_client, lesson, seconds=40).json()
     assert data["completed"] is True and data["missing"] == []
 
 
@@ -122,7 +113,7 @@ def test_each_member_studies_in_their_own_attempt(client, organisation, lessons)
         login_member(client, member)
         client.get(lessons[0].url)
         _rewind(lessons[0], 20)
-        assert _heartbeat(client, lessons[0], seconds=10).json()["active_seconds"] == 10
+        assert post_heartbeat(client, lessons[0], seconds=10).json()["active_seconds"] == 10
     seconds = dict(
         LessonProgress.objects.filter(lesson=lessons[0]).values_list(
             "enrolment__member__member_no", "active_seconds"
@@ -134,7 +125,7 @@ def test_each_member_studies_in_their_own_attempt(client, organisation, lessons)
 @pytest.mark.parametrize("change", ["deactivated", "password changed", "signed out"])
 def test_a_user_who_may_no_longer_sign_in_stops_counting(member_client, member, lessons, change):
     assert member_client.get(lessons[0].url).status_code == 200
-    assert _heartbeat(member_client, lessons[0]).status_code == 200
+    assert post_heartbeat(member_client, lessons[0]).status_code == 200
     user = member.user
     if change == "deactivated":
         user.is_active = False
@@ -144,4 +135,4 @@ def test_a_user_who_may_no_longer_sign_in_stops_counting(member_client, member, 
         user.save()
     else:
         member_client.post(reverse("account_logout"))
-    assert _heartbeat(member_client, lessons[0]).status_code == 404
+    assert post_heartbeat(member_client, lessons[0]).status_code == 404

@@ -156,3 +156,16 @@ def csv_bytes(rows, *, encoding="utf-8-sig"):
     for row in rows:
         out.write(",".join(row) + "\r\n")
     return out.getvalue().encode(encoding)
+
+
+def post_heartbeat(client, lesson, seconds=15):
+    """What the lesson page's player sends every 15 s while the page is visible."""
+    import json
+
+    from django.urls import reverse
+
+    return client.post(
+        reverse("courses:heartbeat", args=[lesson.pk]),
+        json.dumps({"seconds": seconds}),
+        content_type="application/json",
+    )
