@@ -43,7 +43,10 @@ def parse_args():
     parser.add_argument("--users", type=int, default=2000)
     parser.add_argument("--duration", type=int, default=600, help="seconds (default 600)")
     parser.add_argument("--ramp", type=int, default=None, help="seconds to start every user")
-    parser.add_argument("--workers", type=int, default=(os.cpu_count() or 2) * 2 + 1)
+    # more sync workers than cores: the kernel time-slices between them, so a 3 ms heartbeat is
+    # not queued behind 40 ms pages (2 cores, 2,000 members: heartbeat p95 340 ms with 5
+    # workers, 93 ms with 10)
+    parser.add_argument("--workers", type=int, default=(os.cpu_count() or 2) * 4 + 2)
     # sync workers: CPU-bound Django on 2 cores; gthread's threads fight over the GIL (p95 3.7 s
     # against 12 s when 1,200 members signed in within 2 minutes)
     parser.add_argument("--worker-class", default="sync", help="gunicorn's (default sync)")
@@ -120,7 +123,7 @@ class Mailbox:
     TO = re.compile(r"^To: (\S+)$", re.MULTILINE)
 
     def __init__(self, folder: Path):
-        self.folder, self.seen, self.codes = folder, set(), {}
+        self.folder, self.sizes, self.codes = folder, {}, {}
         self.scanned_at = 0.0
 
     def code_for(self, email: str, timeout=30.0):
@@ -137,18 +140,19 @@ class Mailbox:
         return None
 
     def scan(self):
+        """Read the files that are new or have grown: two workers can append to one file
+        (Django's file backend names it by the second and an object id, which forked workers
+        share)."""
         for path in self.folder.glob("*.log"):
-            if path in self.seen:
+            size = path.stat().st_size
+            if self.sizes.get(path) == size:
                 continue
             text = path.read_text(errors="replace")
-            found = False
             for message in text.split("-" * 79):
                 to, code = self.TO.search(message), self.CODE.search(message)
                 if to and code:
                     self.codes[to.group(1).lower()] = code.group(1)
-                    found = True
-            if found:  # a file still being written is read again on the next scan
-                self.seen.add(path)
+            self.sizes[path] = size
 
 
 def warm_members(args) -> int:
@@ -187,7 +191,86 @@ def warm_up(args, urls, mailbox):
     print(f"warm-up: {sum(bool(j.value) for j in jobs)} of {len(jobs)} members signed in")
 
 
-def run_locust(args, urls, mail_dir: Path):
+class CpuMeter:
+    """Where the two cores went, minute by minute: gunicorn, the load generator (this
+    process), PostgreSQL and Redis, in cores, and the machine's idle and steal time (a shared
+    virtual machine can lose a large share of its CPU to its neighbours, which makes runs
+    differ; the table says when)."""
+
+    GROUPS = ("gunicorn", "locust", "postgres", "redis")
+
+    def __init__(self, server_pid: int, interval: float = 60.0):
+        import psutil
+
+        self.psutil, self.server_pid, self.interval = psutil, server_pid, interval
+        self.rows, self.last = [], self.sample()
+
+    def _group_of(self, proc) -> str | None:
+        if proc.pid == os.getpid():
+            return "locust"
+        name = proc.info["name"] or ""
+        if name.startswith("postgres"):
+            return "postgres"
+        if name.startswith("redis"):
+            return "redis"
+        return None
+
+    def _processes(self):
+        ps = self.psutil
+        try:
+            server = ps.Process(self.server_pid)
+            yield from (("gunicorn", p) for p in [server, *server.children(recursive=True)])
+        except ps.Error:
+            pass
+        for proc in ps.process_iter(["name"]):
+            group = self._group_of(proc)
+            if group:
+                yield group, proc
+
+    def sample(self) -> dict:
+        """CPU seconds per process (pid -> (group, seconds)), and the machine's idle and steal."""
+        per_pid = {}
+        for group, proc in self._processes():
+            try:
+                t = proc.cpu_times()
+            except self.psutil.Error:
+                continue
+            per_pid[proc.pid] = (group, t.user + t.system)
+        machine = self.psutil.cpu_times()
+        idle = machine.idle + getattr(machine, "iowait", 0.0)
+        return {"pids": per_pid, "idle": idle, "steal": getattr(machine, "steal", 0.0),
+                "at": time.monotonic()}  # fmt: skip
+
+    def run(self, users_running):
+        import gevent
+
+        while True:
+            gevent.sleep(self.interval)
+            self.tick(users_running())
+
+    def tick(self, users: int):
+        """One row: cores per group since the last tick (a process that ended meanwhile
+        loses its last interval: PostgreSQL backends come and go)."""
+        now, last = self.sample(), self.last
+        seconds = now["at"] - last["at"]
+        row = dict.fromkeys(self.GROUPS, 0.0)
+        for pid, (group, cpu) in now["pids"].items():
+            row[group] += (cpu - last["pids"].get(pid, (group, 0.0))[1]) / seconds
+        for name in ("idle", "steal"):
+            row[name] = (now[name] - last[name]) / seconds
+        row["users"] = users
+        self.rows.append(row)
+        self.last = now
+
+    def report(self):
+        print(f"\n{'minute':>6}{'users':>7}" + "".join(f"{g:>10}" for g in self.GROUPS)
+              + f"{'idle':>8}{'steal':>8}   (cores)")  # fmt: skip
+        for i, row in enumerate(self.rows, start=1):
+            print(f"{i:>6}{row['users']:>7}" + "".join(f"{row[g]:>10.2f}" for g in self.GROUPS)
+                  + f"{row['idle']:>8.2f}{row['steal']:>8.2f}")  # fmt: skip
+
+
+def run_locust(args, urls, mail_dir: Path, server_pid: int):
     import gevent
     from locust import FastHttpUser, between, events, task
     from locust.env import Environment
@@ -278,10 +361,13 @@ def run_locust(args, urls, mail_dir: Path):
     env = Environment(user_classes=[Member], events=events)
     runner = env.create_local_runner()
     ramp = args.ramp or max(1, int(args.duration * 0.8))
+    meter = CpuMeter(server_pid)
     runner.start(args.users, spawn_rate=max(1.0, args.users / ramp))
+    sampler = gevent.spawn(meter.run, lambda: runner.user_count)
     gevent.spawn_later(args.duration, runner.quit)
     runner.greenlet.join()
-    return env.stats
+    sampler.kill()
+    return env.stats, meter
 
 
 def main():
@@ -295,7 +381,7 @@ def main():
               "(マイ研修 = lms:my_training, lesson = a live LessonPage, heartbeat = courses:heartbeat)")  # fmt: skip
     server = serve(args, env)
     try:
-        stats = run_locust(args, urls, mail_dir)
+        stats, meter = run_locust(args, urls, mail_dir, server.pid)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         try:
@@ -303,6 +389,7 @@ def main():
         except subprocess.TimeoutExpired:  # keep-alive connections hold the graceful stop
             os.killpg(server.pid, signal.SIGKILL)
             server.wait()
+    meter.report()
     print(f"\n{'endpoint class':<16}{'requests':>10}{'errors':>8}{'p50 ms':>9}{'p95 ms':>9}")
     errors, p95 = 0, {}
     for name in CLASSES:

@@ -212,28 +212,37 @@ def lesson_status(*, lesson, progress, quiz_passed: bool, req=None) -> LessonSta
 
 
 def lesson_open(*, enrolment, lesson) -> LessonProgress:
-    """Record that the lesson page was opened. Restarts the clocks that bound heartbeats."""
+    """Record that the lesson page was opened. Restarts the clocks that bound heartbeats.
+
+    Two statements: a SELECT and an UPDATE once the row exists, a SELECT, an INSERT and a
+    SELECT for the first open (no transaction needed: see ``_progress_get_or_create``).
+    """
     now = timezone.now()
-    progress = _progress_get_or_create(enrolment_id=enrolment.pk, lesson_id=lesson.pk)
-    LessonProgress.objects.filter(pk=progress.pk).update(
-        last_activity_at=now, last_heartbeat_at=now, video_reported_at=now
+    clocks = {"last_activity_at": now, "last_heartbeat_at": now, "video_reported_at": now}
+    progress, created = _progress_get_or_create(
+        enrolment_id=enrolment.pk, lesson_id=lesson.pk, first=clocks
     )
-    progress.last_activity_at = progress.last_heartbeat_at = progress.video_reported_at = now
+    if not created:
+        LessonProgress.objects.filter(pk=progress.pk).update(**clocks)
+        for name, value in clocks.items():
+            setattr(progress, name, value)
     return progress
 
 
-def _progress_get_or_create(*, enrolment_id, lesson_id) -> LessonProgress:
-    # The row exists after the first open: one SELECT, outside any transaction.
+def _progress_get_or_create(*, enrolment_id, lesson_id, first=None) -> tuple[LessonProgress, bool]:
+    """(the progress row, whether this call created it). ``first``: field values of a new row.
+
+    The row exists after the first open: one SELECT. A missing row is inserted with
+    ``ON CONFLICT DO NOTHING`` (another tab may insert it at the same moment), then read.
+    """
     ids = {"enrolment_id": enrolment_id, "lesson_id": lesson_id}
     progress = LessonProgress.objects.filter(**ids).first()
     if progress is not None:
-        return progress
-    try:
-        with transaction.atomic():
-            progress, _ = LessonProgress.objects.get_or_create(**ids)
-    except IntegrityError:
-        progress = LessonProgress.objects.get(**ids)
-    return progress
+        return progress, False
+    new = LessonProgress(**ids, **(first or {}))
+    LessonProgress.objects.bulk_create([new], ignore_conflicts=True)
+    progress = LessonProgress.objects.get(**ids)
+    return progress, progress.first_opened_at == new.first_opened_at  # else another tab's
 
 
 def lesson_heartbeat(*, enrolment, lesson, seconds) -> LessonProgress:
@@ -374,7 +383,7 @@ def lesson_video_report(*, enrolment, lesson, block_id, played, duration=0) -> L
 
 def lesson_choose_transcript(*, enrolment, lesson) -> LessonProgress:
     """The member studies the video through its transcript (and the lesson's quiz)."""
-    progress = _progress_get_or_create(enrolment_id=enrolment.pk, lesson_id=lesson.pk)
+    progress, _ = _progress_get_or_create(enrolment_id=enrolment.pk, lesson_id=lesson.pk)
     LessonProgress.objects.filter(pk=progress.pk, transcript_chosen_at__isnull=True).update(
         transcript_chosen_at=timezone.now()
     )
@@ -392,7 +401,7 @@ def lesson_try_complete(
     member's explicit 「学習を完了する」 (``explicit=True``). Idempotent: a completed lesson keeps
     its first completion time, path and revision.
     """
-    progress = _progress_get_or_create(enrolment_id=enrolment.pk, lesson_id=lesson.pk)
+    progress, _ = _progress_get_or_create(enrolment_id=enrolment.pk, lesson_id=lesson.pk)
     if progress.completed_at:
         return progress, LessonStatus(missing=[], path=progress.completion_path)
     quiz_passed = QuizAttempt.objects.filter(

@@ -30,6 +30,8 @@ from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY
 from django.core.cache import cache
 from django.utils import timezone
 
+from lms.cache import move_generation_on
+
 from . import conf
 
 GENERATION_KEY = "courses:study:generation"
@@ -118,10 +120,7 @@ def forget(*, user, lesson_id) -> None:
 def forget_all(**kwargs) -> None:
     """Move the generation on: every remembered context is worked out again. Usable as a
     signal receiver."""
-    try:
-        cache.incr(GENERATION_KEY)
-    except ValueError:  # not in the cache yet (or evicted): any value new to it will do
-        cache.set(GENERATION_KEY, int(timezone.now().timestamp() * 1000), None)
+    move_generation_on(GENERATION_KEY)
 
 
 def _forget_on_change(sender, created=False, update_fields=None, **kwargs):

@@ -28,9 +28,10 @@ class LmsConfig(AppConfig):
         from courses.signals import course_completed
         from members.signals import roster_imported
 
-        from . import receivers
+        from . import page_routing, receivers
 
         course_completed.connect(
             receivers.on_course_completed, dispatch_uid="lms.on_course_completed"
         )
         roster_imported.connect(receivers.on_roster_imported, dispatch_uid="lms.on_roster_imported")
+        page_routing.connect_signals()

@@ -23,7 +23,9 @@ from tests.factories.courses import (
 
 pytestmark = pytest.mark.django_db
 
-LESSON_PAGE_BUDGET = 20
+# the page is routed from the cache (lms/page_routing.py): the page and its course, not the
+# walk down the tree from the site's root
+LESSON_PAGE_BUDGET = 15
 # the session and one UPDATE … RETURNING of the progress: the user, member, attempt and lesson
 # come from the study context the lesson page remembered (study_context.py)
 HEARTBEAT_BUDGET = 2
