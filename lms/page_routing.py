@@ -35,8 +35,8 @@ def _key(request, path: str) -> str:
     return "lms:route:" + hashlib.sha1(where.encode()).hexdigest()
 
 
-def _recall(request, path: str, found: dict) -> RouteResult | None:
-    remembered = found.get(_key(request, path))
+def _recall(request, path: str, key: str, found: dict) -> RouteResult | None:
+    remembered = found.get(key)
     if not remembered or remembered["generation"] != found.get(GENERATION_KEY, 0):
         return None
     model = apps.get_model(remembered["model"])
@@ -47,7 +47,7 @@ def _recall(request, path: str, found: dict) -> RouteResult | None:
     return RouteResult(page)
 
 
-def _remember(request, path: str, result, generation: int) -> None:
+def _remember(request, key: str, result, generation: int) -> None:
     site = getattr(request, "_wagtail_site", None)
     if result is None or site is None or result[1] or result[2]:
         return  # not found, or a sub-route of a RoutablePage: not remembered
@@ -64,19 +64,19 @@ def _remember(request, path: str, result, generation: int) -> None:
         "page_id": page.pk,
         "model": page._meta.label_lower,
     }
-    cache.set(_key(request, path), value, TIMEOUT)
+    cache.set(key, value, TIMEOUT)
 
 
 def serve(request, path):
     """``wagtail.views.serve``, routed from the cache when the route is remembered."""
     key = _key(request, path)
     found = cache.get_many([key, GENERATION_KEY])
-    route = _recall(request, path, found)
+    route = _recall(request, path, key, found)
     if route is not None:
         request._wagtail_route_for_request = route
     else:
         result = Page.route_for_request(request, path)
-        _remember(request, path, result, found.get(GENERATION_KEY, 0))
+        _remember(request, key, result, found.get(GENERATION_KEY, 0))
     return wagtail_views.serve(request, path)
 
 
