@@ -19,7 +19,6 @@ from django.db.models import (
     IntegerField,
     Max,
     OuterRef,
-    Prefetch,
     Q,
     Subquery,
     Sum,
@@ -460,11 +459,8 @@ class MyTraining:
 
 def my_training(*, member, today=None) -> MyTraining:
     """Everything マイ研修 shows for one member, in a fixed number of queries."""
-    from courses.models import CoursePage, Enrolment, Question
+    from courses.models import Enrolment, Question
     from courses.selectors import course_progress
-
-    # listed by title and link only: their StreamFields are neither fetched nor parsed
-    unused = ("body", "final_quiz")
 
     today = today or timezone.localdate()
     current = Cycle.objects.current(today)
@@ -472,9 +468,7 @@ def my_training(*, member, today=None) -> MyTraining:
         Assignment.objects.filter(member=member, cycle__in=current)
         .exclude(status=Status.WITHDRAWN)
         .select_related("requirement", "cycle__campaign")
-        .prefetch_related(
-            Prefetch("requirement__courses", queryset=CoursePage.objects.defer(*unused))
-        )
+        .prefetch_related("requirement__courses")
         .order_by("due_on", "requirement__sort_order", "pk")
     )
     electives = [
@@ -482,7 +476,6 @@ def my_training(*, member, today=None) -> MyTraining:
         for e in Elective.objects.filter(organisation_id=member.organisation_id)
         .filter(Q(occupations__isnull=True) | Q(occupations__name=member.occupation))
         .select_related("course")
-        .defer(*(f"course__{name}" for name in unused))
         .distinct()
         .order_by("sort_order", "pk")
         if e.course.live
@@ -490,7 +483,6 @@ def my_training(*, member, today=None) -> MyTraining:
     completed = list(
         Enrolment.objects.filter(member=member, completed_at__isnull=False)
         .select_related("course", "certificate")
-        .defer(*(f"course__{name}" for name in unused))
         .order_by("-completed_at")
     )
     history: dict[int, list] = {}
@@ -501,10 +493,7 @@ def my_training(*, member, today=None) -> MyTraining:
     courses.update({c.pk: c for c in electives})
     progress = course_progress(member=member, courses=list(courses.values())) if courses else {}
     questions = list(
-        Question.objects.filter(member=member)
-        .select_related("course")
-        .defer(*(f"course__{name}" for name in unused))
-        .order_by("-created_at")[:20]
+        Question.objects.filter(member=member).select_related("course").order_by("-created_at")[:20]
     )
     return MyTraining(
         member=member,
