@@ -91,6 +91,25 @@ def _roster(organisation, n):
     )
 
 
+def _kill_while_in_flight(worker, in_flight_rows, timeout=60):
+    """kill -9 the worker at a moment it holds claimed rows; returns how many.
+
+    The worker is frozen (SIGSTOP) before the rows are counted, so what is counted is what the
+    kill leaves behind: killing it between two batches would prove nothing about a kill mid-send.
+    """
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        os.killpg(worker.pid, signal.SIGSTOP)
+        in_flight = in_flight_rows.count()
+        if in_flight:
+            os.killpg(worker.pid, signal.SIGKILL)
+            worker.wait(timeout=10)
+            return in_flight
+        os.killpg(worker.pid, signal.SIGCONT)
+        time.sleep(0.01)
+    raise AssertionError(f"the worker held no claimed rows in {timeout}s")
+
+
 @pytest.fixture
 def sink(tmp_path):
     port, log = _free_port(), tmp_path / "received.txt"
@@ -162,20 +181,17 @@ def test_killed_worker_neither_duplicates_nor_loses(sink, tmp_path):
     second = None
     try:
         client.send_task("mailings.tasks.start_mailing", args=[mailing.pk], queue=queue)
-        sending = MailingRecipient.objects.filter(mailing=mailing, state="sending")
-        _wait_for(
-            lambda: len(_lines(received_log)) >= KILL_AFTER and sending.exists(),
-            120,
-            f"{KILL_AFTER} messages, with more being handed to SMTP",
+        in_flight_rows = MailingRecipient.objects.filter(
+            mailing=mailing, state__in=("claimed", "sending")
         )
-        os.killpg(first.pid, signal.SIGKILL)  # kill -9, mid-send
-        first.wait(timeout=10)
+        _wait_for(
+            lambda: len(_lines(received_log)) >= KILL_AFTER,
+            120,
+            f"{KILL_AFTER} messages handed to SMTP",
+        )
+        in_flight = _kill_while_in_flight(first, in_flight_rows)
         killed_at = len(_lines(received_log))
         assert killed_at < RECIPIENTS, "the worker finished before it could be killed"
-        in_flight = MailingRecipient.objects.filter(
-            mailing=mailing, state__in=("claimed", "sending")
-        ).count()
-        assert in_flight, "the worker was not mid-send when killed"
 
         second = start_worker("worker-2")  # resumes stalled mailings when it starts
 
