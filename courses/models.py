@@ -193,6 +193,8 @@ class LessonPage(Page):
 class Enrolment(models.Model):
     """One attempt of a member at a course (受講). Completed when ``completed_at`` is set."""
 
+    wagtail_reference_index_ignore = True  # per-member rows: not usage of pages (4 queries a save)
+
     class Source(models.TextChoices):
         ELEARNING = "elearning", _("E-learning")
         SEMINAR = "seminar", _("Seminar")
@@ -372,6 +374,8 @@ class Certificate(models.Model):
 
 class Question(models.Model):
     """A member's question to the office, answered by staff; good answers become FAQ entries."""
+
+    wagtail_reference_index_ignore = True  # per-member rows: not usage of pages (4 queries a save)
 
     member = models.ForeignKey(
         "members.Member",

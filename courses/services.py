@@ -48,14 +48,25 @@ def enrolment_start(*, member, course) -> Enrolment:
 
 
 def _enrolment_get_or_create(*, member, course, attempt) -> Enrolment:
-    try:
-        with transaction.atomic():
-            enrolment, _ = Enrolment.objects.get_or_create(
-                member=member, course=course, attempt=attempt
-            )
-    except IntegrityError:  # another tab created it at the same moment
-        enrolment = Enrolment.objects.get(member=member, course=course, attempt=attempt)
+    enrolment, _ = _insert_or_get(
+        Enrolment, {"member": member, "course": course, "attempt": attempt}, stamp="started_at"
+    )
     return enrolment
+
+
+def _insert_or_get(model, lookup: dict, *, stamp: str, values=None) -> tuple:
+    """(the row of ``model`` matching ``lookup``, whether this call inserted it).
+
+    For rows the caller has just looked for and not found. The row is inserted with
+    ``ON CONFLICT DO NOTHING`` (another tab may insert it at the same moment: then that row is
+    read), in one statement instead of get_or_create's savepoint dance. ``stamp`` names a
+    timestamp field with a ``timezone.now`` default: equal on the row read back only when this
+    call inserted it. No post_save signal is sent; the models used here have no receivers.
+    """
+    new = model(**lookup, **(values or {}))
+    model.objects.bulk_create([new], ignore_conflicts=True)
+    row = model.objects.get(**lookup)
+    return row, getattr(row, stamp) == getattr(new, stamp)
 
 
 # --- lessons: what they require -----------------------------------------------------------
@@ -239,10 +250,7 @@ def _progress_get_or_create(*, enrolment_id, lesson_id, first=None) -> tuple[Les
     progress = LessonProgress.objects.filter(**ids).first()
     if progress is not None:
         return progress, False
-    new = LessonProgress(**ids, **(first or {}))
-    LessonProgress.objects.bulk_create([new], ignore_conflicts=True)
-    progress = LessonProgress.objects.get(**ids)
-    return progress, progress.first_opened_at == new.first_opened_at  # else another tab's
+    return _insert_or_get(LessonProgress, ids, stamp="first_opened_at", values=first)
 
 
 def lesson_heartbeat(*, enrolment, lesson, seconds) -> LessonProgress:

@@ -150,6 +150,8 @@ class NewsletterConsent(models.Model):
 class Suppression(models.Model):
     """An address mail must not go to: a hard bounce, a complaint, or a staff decision."""
 
+    wagtail_reference_index_ignore = True  # per-member rows: not usage of pages (4 queries a save)
+
     class Reason(models.TextChoices):
         BOUNCE = "bounce", _("Bounced")
         COMPLAINT = "complaint", _("Spam complaint")
@@ -603,6 +605,8 @@ class ReminderTemplate(models.Model):
 
 class ReminderDelivery(models.Model):
     """One reminder step for one assignment: mailed once, or skipped with the reason."""
+
+    wagtail_reference_index_ignore = True  # per-member rows: not usage of pages (4 queries a save)
 
     class State(models.TextChoices):
         MAILED = "mailed", _("Mailed")

@@ -73,6 +73,8 @@ class Occupation(models.Model):
 class Member(models.Model):
     """加入者: one row per member number per organisation, holding the roster's current values."""
 
+    wagtail_reference_index_ignore = True  # per-member rows: not usage of pages (4 queries a save)
+
     organisation = models.ForeignKey(
         Organisation,
         on_delete=models.PROTECT,

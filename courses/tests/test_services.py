@@ -70,6 +70,18 @@ def test_a_fresh_attempt_starts_when_the_policy_says_so_and_keeps_the_old_one(
     assert progress.enrolment == second and not progress.completed
 
 
+def test_an_attempt_another_tab_inserted_meanwhile_is_read_not_duplicated(member, course):
+    lookup = {"member": member, "course": course, "attempt": 1}
+    theirs = Enrolment.objects.create(**lookup)  # between our look and our insert
+    row, created = services._insert_or_get(Enrolment, lookup, stamp="started_at")
+    assert (row, created) == (theirs, False)
+    second, created = services._insert_or_get(
+        Enrolment, {**lookup, "attempt": 2}, stamp="started_at"
+    )
+    assert created and second.attempt == 2
+    assert Enrolment.objects.filter(member=member, course=course).count() == 2
+
+
 # --- heartbeats -------------------------------------------------------------------------------
 
 
