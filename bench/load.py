@@ -10,8 +10,9 @@ plus N load members, serves the site with gunicorn (production settings, workers
 and drives it with locust (headless, in this process) after a short warm-up (2 x workers extra
 members sign in first, not counted). Codes are read from the e-mails the site writes with
 Django's file backend into a temporary folder, as a member reads their mail.
-Prints p50/p95 and errors per endpoint class; the last line is machine-readable:
-    users=2000 errors=… p95_page_ms=… p95_heartbeat_ms=…
+Prints p50/p95 and errors per endpoint class, and the raw baseline of the same run: the same
+server answering /healthz once a second. The last line is machine-readable:
+    users=2000 errors=… p95_page_ms=… p95_heartbeat_ms=… p95_healthz_ms=… heartbeat_vs_healthz=…
 """
 
 from __future__ import annotations
@@ -36,6 +37,9 @@ PY = sys.executable
 DB_NAME = "lms_bench_load"
 REDIS = os.environ.get("LOAD_REDIS_URL", "redis://127.0.0.1:6379/10")
 CLASSES = ["sign-in", "マイ研修", "lesson page", "heartbeat"]
+# the raw baseline, measured in the same run: the same server answering /healthz (a SELECT 1 and
+# a broker ping; no session, no middleware work of ours) once a second under the same load
+FLOOR = "healthz (floor)"
 
 
 def parse_args():
@@ -272,7 +276,7 @@ class CpuMeter:
 
 def run_locust(args, urls, mail_dir: Path, server_pid: int):
     import gevent
-    from locust import FastHttpUser, between, events, task
+    from locust import FastHttpUser, between, constant, events, task
     from locust.env import Environment
 
     mailbox = Mailbox(mail_dir)
@@ -357,13 +361,21 @@ def run_locust(args, urls, mail_dir: Path, server_pid: int):
                 headers={**self.headers, "X-CSRFToken": self.cookie("csrftoken")},
             )  # fmt: skip
 
-    Member.host = host
-    env = Environment(user_classes=[Member], events=events)
+    class Floor(FastHttpUser):
+        fixed_count = 1
+        wait_time = constant(1)
+
+        @task
+        def healthz(self):
+            self.client.get("/healthz", name=FLOOR)
+
+    Member.host = Floor.host = host
+    env = Environment(user_classes=[Member, Floor], events=events)
     runner = env.create_local_runner()
     ramp = args.ramp or max(1, int(args.duration * 0.8))
     meter = CpuMeter(server_pid)
-    runner.start(args.users, spawn_rate=max(1.0, args.users / ramp))
-    sampler = gevent.spawn(meter.run, lambda: runner.user_count)
+    runner.start(args.users + 1, spawn_rate=max(1.0, args.users / ramp))
+    sampler = gevent.spawn(meter.run, lambda: max(0, runner.user_count - Floor.fixed_count))
     gevent.spawn_later(args.duration, runner.quit)
     runner.greenlet.join()
     sampler.kill()
@@ -392,7 +404,7 @@ def main():
     meter.report()
     print(f"\n{'endpoint class':<16}{'requests':>10}{'errors':>8}{'p50 ms':>9}{'p95 ms':>9}")
     errors, p95 = 0, {}
-    for name in CLASSES:
+    for name in [*CLASSES, FLOOR]:
         entries = [e for (n, _m), e in stats.entries.items() if n == name]
         if not entries:
             print(f"{name:<16}{'(not run)':>10}")
@@ -408,11 +420,17 @@ def main():
             merged.get_response_time_percentile(0.95),
         )
         print(f"{name:<16}{reqs:>10}{fails:>8}{p50:>9.0f}{p95[name]:>9.0f}")
+        if name == FLOOR:
+            errors -= fails  # the baseline's own failures are printed, not the site's errors
     for error in stats.errors.values():
         print(f"  error: {error.method} {error.name}: {error.error} x{error.occurrences}")
     page_p95 = max((p95[k] for k in ("sign-in", "マイ研修", "lesson page") if k in p95), default=0)
+    heartbeat_p95, floor_p95 = p95.get("heartbeat", 0), p95.get(FLOOR, 0)
+    ratio = f"{heartbeat_p95 / floor_p95:.2f}" if floor_p95 else "n/a"
     print(
-        f"users={args.users} errors={errors} p95_page_ms={page_p95:.0f} p95_heartbeat_ms={p95.get('heartbeat', 0):.0f}"
+        f"users={args.users} errors={errors} p95_page_ms={page_p95:.0f} "
+        f"p95_heartbeat_ms={heartbeat_p95:.0f} p95_healthz_ms={floor_p95:.0f} "
+        f"heartbeat_vs_healthz={ratio}"
     )
 
 

@@ -622,6 +622,8 @@ def test_one_year_proven(new_page, screenshot, tmp_path):
         expect(mail_view.get_by_text(f"{late.name} 様", exact=True)).to_be_visible()
         expect(mail_view.locator("body")).not_to_contain_text("<p>")  # markup, not text
         shot(mail_view, "06-overdue-notice-mail-phone")
+        width = mail_view.evaluate("document.documentElement.scrollWidth")
+        assert width <= PHONE["width"], "the mail scrolls sideways on a phone (a long link?)"
 
         # 7. Aug 1, 10:00: the office checks the campaign
         year.go(at(LAST_DAY, 10))
