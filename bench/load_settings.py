@@ -5,6 +5,6 @@ on one machine, so each simulated member sends its own X-Forwarded-For and we tr
 hop, exactly as a deployment behind nginx would (allauth's per-IP limits then apply per member).
 """
 
-from lms.settings.production import *  # noqa: F401,F403
+from training_site.settings.production import *  # noqa: F401,F403
 
 ALLAUTH_TRUSTED_PROXY_COUNT = 1

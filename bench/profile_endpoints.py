@@ -29,10 +29,12 @@ import tempfile
 import time
 from pathlib import Path
 
+from common import database_url  # (bench/ is sys.path[0])
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 PY = sys.executable
-DB_NAME = "lms_bench_profile"
+DB_NAME = database_url("lms_bench_profile").rsplit("/", 1)[1]  # DATABASE_URL may name another
 PG = "postgres://postgres@127.0.0.1:5432"
 REDIS = os.environ.get("PROFILE_REDIS_URL", "redis://127.0.0.1:6379/11")
 ENDPOINTS = [
@@ -192,7 +194,7 @@ def main():
                     "post",
                     urls["heartbeat"],
                     counted,
-                    data={"seconds": 15},
+                    data={"seconds": 60},
                     content_type="application/json",
                 )
                 assert r.status_code == 200, (r.status_code, r.content[:500])

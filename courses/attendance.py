@@ -1,12 +1,11 @@
 """Attendance lists (seminar or paper test): read, validate, and report every problem with the
 file name, line and column, in Japanese and English. Nothing is written here."""
 
-import csv
-import io
 from dataclasses import dataclass, field
 
 from members.models import Member
 from members.roster import normalise
+from members.uploads import UploadError, read_table
 
 MEMBER_NO_HEADERS = {"加入者番号", "会員番号", "membernumber", "memberno", "member_no", "番号"}
 NAME_HEADERS = {"氏名", "名前", "name"}
@@ -27,55 +26,30 @@ class Parsed:
 
 
 def _error(file_name, line, column, ja, en, value=""):
-    where_ja = f"{file_name} {line}行目" + (f" {column}列" if column else "")
-    where_en = f"{file_name} line {line}" + (f", column {column}" if column else "")
-    return {
-        "line": line,
-        "column": column,
-        "value": value,
-        "ja": f"{where_ja}: {ja}",
-        "en": f"{where_en}: {en}",
-    }
-
-
-def decode(data: bytes) -> str:
-    if b"\x00" in data:  # binary, or UTF-16: not a list we read (and not storable in PostgreSQL)
-        raise UnicodeDecodeError("utf-8/cp932", data, data.find(b"\x00"), len(data), "NUL byte")
-    for encoding in ("utf-8-sig", "cp932"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise UnicodeDecodeError("utf-8/cp932", data, 0, 1, "not UTF-8 or CP932")
+    return UploadError(
+        "row", file_name=file_name, line=line, column=column, value=value, ja=ja, en=en
+    ).as_dict()
 
 
 def parse(data: bytes, *, file_name: str, organisation) -> Parsed:
     """Rows of member numbers, matched to the organisation's members.
 
-    Accepted: a header row with a 加入者番号 column (other columns are ignored; 氏名 is
-    checked against the roster when present), or one member number per line without header.
+    Accepted: a CSV (or XLSX) with a header row with a 加入者番号 column (other columns are
+    ignored; 氏名 is checked against the roster when present), or one member number per line
+    without header.
     """
     result = Parsed()
     try:
-        text = decode(data)
-    except UnicodeDecodeError:
-        result.errors.append(
-            _error(
-                file_name,
-                1,
-                "",
-                "文字コードを読み取れません（UTF-8 または Shift_JIS で保存してください）。",
-                "cannot decode the file (save it as UTF-8 or Shift_JIS/CP932).",
-            )
-        )
+        table = read_table(data, file_name=file_name)
+    except UploadError as error:
+        result.errors.append(error.as_dict())
         return result
-    reader = csv.reader(io.StringIO(text, newline=""))
-    lines = [(reader.line_num, cells) for cells in reader if any(c.strip() for c in cells)]
+    lines = [(line, cells) for line, cells in table.rows if any(str(c).strip() for c in cells)]
     if not lines:
         result.errors.append(_error(file_name, 1, "", "ファイルが空です。", "the file is empty."))
         return result
     first_line, header = lines[0]
-    keys = [normalise.nfkc(h).lower().replace(" ", "") for h in header]
+    keys = [normalise.nfkc(str(h)).lower().replace(" ", "") for h in header]
     no_col = next((i for i, k in enumerate(keys) if k in MEMBER_NO_HEADERS), None)
     name_col = next((i for i, k in enumerate(keys) if k in NAME_HEADERS), None)
     body = lines[1:]
@@ -95,7 +69,7 @@ def parse(data: bytes, *, file_name: str, organisation) -> Parsed:
             return result
     seen: dict[str, int] = {}
     for line, cells in body:
-        column = no_col + 1
+        column = table.column_ref(no_col)
         raw = cells[no_col] if no_col < len(cells) else ""
         number = normalise.member_no(raw)
         if not number:
@@ -117,7 +91,7 @@ def parse(data: bytes, *, file_name: str, organisation) -> Parsed:
             continue
         seen[number] = line
         name = (
-            normalise.person_name(cells[name_col])
+            normalise.person_name(str(cells[name_col]))
             if name_col is not None and name_col < len(cells)
             else ""
         )
@@ -135,7 +109,7 @@ def parse(data: bytes, *, file_name: str, organisation) -> Parsed:
                 _error(
                     file_name,
                     row.line,
-                    no_col + 1,
+                    table.column_ref(no_col),
                     f"加入者番号 {row.member_no} の加入者は名簿にいません。",
                     f"no member with number {row.member_no} in the roster.",
                     row.member_no,
@@ -147,7 +121,7 @@ def parse(data: bytes, *, file_name: str, organisation) -> Parsed:
                 _error(
                     file_name,
                     row.line,
-                    name_col + 1,
+                    table.column_ref(name_col),
                     f"氏名「{row.name}」が名簿の「{member.name}」と一致しません。",
                     f"name {row.name!r} does not match the roster's {member.name!r}.",
                     row.name,

@@ -131,6 +131,19 @@ class VideoBlock(blocks.StructBlock):
             errors["captions"] = ErrorList(
                 [ValidationError(_("Uploaded videos need a WebVTT caption file."))]
             )
+        media = value.get("media")
+        if media is not None and not (media.duration and media.duration > 0):
+            errors["media"] = ErrorList(
+                [
+                    ValidationError(
+                        _(
+                            "The length of this video is not known, so watching it cannot be "
+                            "checked. Upload the file again in Media (its length is read when "
+                            "it is uploaded)."
+                        )
+                    )
+                ]
+            )
         captions = value.get("captions")
         if captions and not captions.file.name.lower().endswith(".vtt"):
             errors["captions"] = ErrorList([ValidationError(_("Captions must be a .vtt file."))])
@@ -206,6 +219,13 @@ class QuizQuestionBlock(blocks.StructBlock):
         label = _("Question")
 
 
+SHOW_ANSWERS_NEVER, SHOW_ANSWERS_AFTER_PASSING, SHOW_ANSWERS_AFTER_LAST_ATTEMPT = (
+    "never",
+    "after_passing",
+    "after_last_attempt",
+)
+
+
 class FinalQuizBlock(blocks.StructBlock):
     """A course's final quiz; its pass mark is the course's."""
 
@@ -213,7 +233,72 @@ class FinalQuizBlock(blocks.StructBlock):
     shuffle = blocks.BooleanBlock(
         label=_("Shuffle questions and choices"), required=False, default=False
     )
+    draw = blocks.IntegerBlock(
+        label=_("Questions per attempt"),
+        required=False,
+        default=0,
+        min_value=0,
+        help_text=_(
+            "Draw this many of the questions below for each attempt (a question pool); "
+            "0 or blank = all of them."
+        ),
+    )
+    show_answers = blocks.ChoiceBlock(
+        label=_("Show the correct answers"),
+        choices=[
+            (SHOW_ANSWERS_AFTER_PASSING, _("After passing")),
+            (SHOW_ANSWERS_AFTER_LAST_ATTEMPT, _("After the last allowed attempt")),
+            (SHOW_ANSWERS_NEVER, _("Never")),
+        ],
+        default=SHOW_ANSWERS_AFTER_PASSING,
+        help_text=_(
+            "Before then a member sees only the score. 'After the last allowed attempt': once "
+            "no attempt is left (the total below, or today's when there is no total)."
+        ),
+    )
+    attempts_per_day = blocks.IntegerBlock(
+        label=_("Attempts per day"),
+        required=False,
+        default=3,
+        min_value=0,
+        help_text=_("0 or blank = no limit."),
+    )
+    max_attempts = blocks.IntegerBlock(
+        label=_("Attempts in all"),
+        required=False,
+        default=0,
+        min_value=0,
+        help_text=_(
+            "Per member and course attempt (a year's training); 0 or blank = no limit. A member "
+            "who uses them all without passing cannot complete until staff give more."
+        ),
+    )
+    cooldown_seconds = blocks.IntegerBlock(
+        label=_("Wait between attempts (seconds)"),
+        required=False,
+        default=60,
+        min_value=0,
+        help_text=_("0 or blank = none."),
+    )
     questions = blocks.ListBlock(QuizQuestionBlock(), label=_("Questions"), min_num=1)
+
+    def clean(self, value):
+        value = super().clean(value)
+        draw = value.get("draw") or 0
+        if draw > len(value["questions"]):
+            raise StructBlockValidationError(
+                block_errors={
+                    "draw": ErrorList(
+                        [
+                            ValidationError(
+                                _("The quiz has only %(n)d questions to draw from.")
+                                % {"n": len(value["questions"])}
+                            )
+                        ]
+                    )
+                }
+            )
+        return value
 
     class Meta:
         icon = "list-ul"

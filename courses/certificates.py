@@ -2,17 +2,14 @@
 
 import io
 import zipfile
-from functools import lru_cache
 
-import qrcode
 from django.urls import reverse
+from django.utils import timezone
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
-from reportlab.lib.utils import ImageReader
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
+
+from members.pdf import draw_qr, fitted_size, japanese_font, wrap
 
 from . import conf
 
@@ -28,30 +25,13 @@ def wareki(day) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
-@lru_cache(maxsize=1)
 def font_name() -> str:
-    """Register the Japanese font once: an embedded TrueType font, or the CID fallback."""
-    path = conf.certificate_font_path()
-    if path:
-        try:
-            pdfmetrics.registerFont(TTFont("CertJP", path))
-            return "CertJP"
-        except Exception:  # unreadable or not TrueType: fall back below
-            pass
-    pdfmetrics.registerFont(UnicodeCIDFont("HeiseiKakuGo-W5"))
-    return "HeiseiKakuGo-W5"
+    """The Japanese font certificates use (members.pdf registers it once)."""
+    return japanese_font(conf.certificate_font_path())
 
 
 def verification_url(certificate) -> str:
     return conf.site_url() + reverse("courses:verify_number", args=[certificate.number])
-
-
-def _qr_image(url: str) -> ImageReader:
-    image = qrcode.make(url, box_size=6, border=2)
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
-    buffer.seek(0)
-    return ImageReader(buffer)
 
 
 def _centred(c, text, y, size, font):
@@ -59,10 +39,22 @@ def _centred(c, text, y, size, font):
     c.drawCentredString(c._pagesize[0] / 2, y, text)
 
 
+def _fitted(c, text, *, y, size, font, width, smallest, leading=1.35) -> float:
+    """Draw ``text`` centred at ``y``, shrunk until it fits ``width``; still too long at
+    ``smallest``, wrapped onto further lines. Returns the y below the last line."""
+    size = fitted_size(text, font=font, size=size, width=width, smallest=smallest)
+    for line in wrap(text, font=font, size=size, width=width):
+        _centred(c, line, y, size, font)
+        y -= size * leading
+    return y
+
+
 def certificate_pdf(certificate) -> bytes:
     font = font_name()
     buffer = io.BytesIO()
     width, height = landscape(A4)
+    inner = width - 2 * 40 * mm  # text stays well inside the double border
+    member = certificate.enrolment.member
     c = canvas.Canvas(buffer, pagesize=(width, height))
     c.setTitle(f"修了証 {certificate.number}")
     c.setAuthor(certificate.organisation_name)
@@ -73,24 +65,43 @@ def certificate_pdf(certificate) -> bytes:
     c.setLineWidth(0.8)
     c.rect(15 * mm, 15 * mm, width - 30 * mm, height - 30 * mm)
     c.setFillColorRGB(0.1, 0.1, 0.1)
-    _centred(c, "修 了 証", height - 45 * mm, 34, font)
-    _centred(c, f"{certificate.member_name}　様", height - 70 * mm, 22, font)
-    _centred(c, "あなたは下記の研修を修了したことを証します。", height - 88 * mm, 14, font)
-    _centred(c, f"「{certificate.course_title}」", height - 104 * mm, 18, font)
+    _centred(c, "修 了 証", height - 42 * mm, 34, font)
+    c.setFont(font, 11)
+    c.drawRightString(width - 25 * mm, height - 28 * mm, f"加入者番号　{member.member_no}")
+    y = _fitted(
+        c, f"{certificate.member_name}　様", y=height - 62 * mm, size=22, font=font,
+        width=inner, smallest=12,
+    )  # fmt: skip
+    y = _fitted(
+        c, "あなたは下記の研修を修了したことを証します。", y=y - 4 * mm, size=14, font=font,
+        width=inner, smallest=10,
+    )  # fmt: skip
+    y = _fitted(
+        c, f"「{certificate.course_title}」", y=y - 4 * mm, size=18, font=font, width=inner,
+        smallest=11,
+    )  # fmt: skip
     day = certificate.completed_on
-    _centred(
-        c,
-        f"修了日　{wareki(day)}（{day.year}年{day.month}月{day.day}日）",
-        height - 120 * mm,
-        13,
-        font,
-    )
-    _centred(c, certificate.organisation_name, height - 140 * mm, 16, font)
+    y = _fitted(
+        c, f"修了日　{wareki(day)}（{day.year}年{day.month}月{day.day}日）", y=y - 2 * mm,
+        size=13, font=font, width=inner, smallest=10,
+    )  # fmt: skip
+    issued = timezone.localdate(certificate.issued_at)
+    _fitted(
+        c, f"発行日　{wareki(issued)}", y=height - 128 * mm, size=12, font=font, width=inner,
+        smallest=9,
+    )  # fmt: skip
+    y = _fitted(
+        c, certificate.organisation_name, y=height - 142 * mm, size=16, font=font, width=inner,
+        smallest=10,
+    )  # fmt: skip
+    representative = member.organisation.representative
+    if representative:
+        _fitted(c, representative, y=y, size=14, font=font, width=inner, smallest=10)
     c.setFont(font, 10)
     c.drawString(22 * mm, 30 * mm, f"証明書番号　{certificate.number}")
     url = verification_url(certificate)
     c.drawString(22 * mm, 24 * mm, f"真正性の確認　{url}")
-    c.drawImage(_qr_image(url), width - 52 * mm, 20 * mm, 30 * mm, 30 * mm)
+    draw_qr(c, url, x=width - 52 * mm, y=20 * mm, size=30 * mm)
     c.showPage()
     c.save()
     return buffer.getvalue()
@@ -100,10 +111,19 @@ def certificate_filename(certificate) -> str:
     return f"certificate-{certificate.number}.pdf"
 
 
+def certificates_add_to_zip(archive: zipfile.ZipFile, certificates, *, folder: str = "") -> int:
+    """Write each certificate's PDF into ``archive`` as ``<folder><member no>-certificate-<number>.pdf``
+    (certificates with ``enrolment__member`` selected). Returns how many."""
+    count = 0
+    for certificate in certificates:
+        name = f"{certificate.enrolment.member.member_no}-{certificate_filename(certificate)}"
+        archive.writestr(folder + name, certificate_pdf(certificate))
+        count += 1
+    return count
+
+
 def certificates_zip(certificates) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for certificate in certificates:
-            name = f"{certificate.enrolment.member.member_no}-{certificate_filename(certificate)}"
-            archive.writestr(name, certificate_pdf(certificate))
+        certificates_add_to_zip(archive, certificates)
     return buffer.getvalue()

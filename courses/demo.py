@@ -13,6 +13,7 @@ from django.db import transaction
 
 HERE = Path(__file__).resolve().parent
 DEMO_MEDIA = HERE / "demo_media"
+DEMO_SCORM = HERE / "demo_scorm" / "kyatatsu"
 TEXT_DOCUMENT_TITLE = "特別加入団体用テキスト（加入者のしおり）"
 VIDEO_TITLE = "熱中症の初期症状と対処（8秒）"
 
@@ -591,7 +592,11 @@ def _video():
     Media = get_media_model()
     media = Media.objects.filter(title=VIDEO_TITLE).first()
     if media is None:
-        media = Media(title=VIDEO_TITLE, type="video", duration=8.0, width=320, height=180)
+        from .media import probe_duration
+
+        path = DEMO_MEDIA / "heatstroke.webm"
+        media = Media(title=VIDEO_TITLE, type="video", duration=probe_duration(str(path)) or 0)
+        media.width, media.height = 320, 180
         media.file.save(
             "heatstroke.webm",
             ContentFile((DEMO_MEDIA / "heatstroke.webm").read_bytes()),
@@ -616,6 +621,44 @@ def _child(parent, model, slug, **fields):
 
 
 COURSES = "courses"
+
+
+DEMO_SURVEY = [
+    {
+        "type": "meaningful",
+        "value": {"question": "この研修は有意義でしたか。"},
+        "id": "6f1c1d2e-0b1a-4c53-9a51-5b0e8d3e9a01",
+    },
+    {
+        "type": "choice",
+        "value": {
+            "question": "特に役に立った内容を選んでください（いくつでも）。",
+            "choices": [
+                "業務上の疾病とその予防",
+                "整理・整頓・清潔の保持",
+                "事故のときの応急手当と避難",
+            ],
+            "multiple": True,
+            "required": True,
+        },
+        "id": "6f1c1d2e-0b1a-4c53-9a51-5b0e8d3e9a02",
+    },
+    {
+        "type": "choice",
+        "value": {
+            "question": "受講時間の長さはいかがでしたか。",
+            "choices": ["短い", "ちょうどよい", "長い"],
+            "multiple": False,
+            "required": False,
+        },
+        "id": "6f1c1d2e-0b1a-4c53-9a51-5b0e8d3e9a03",
+    },
+    {
+        "type": "text",
+        "value": {"question": "ご意見・ご感想をお聞かせください。", "required": False},
+        "id": "6f1c1d2e-0b1a-4c53-9a51-5b0e8d3e9a04",
+    },
+]
 
 
 def seed(*, stdout, **options):
@@ -648,7 +691,9 @@ def seed(*, stdout, **options):
                     "summary": "すべての加入者が毎年受講する研修です。業務による病気の予防、整理・整頓・清潔、"
                     "事故のときの応急手当と避難を学びます。",
                     "audience_note": "すべての加入者（毎年6月〜7月）",
-                    "estimated_minutes": 30,
+                    "estimated_minutes": 10,  # its lessons take about 6 minutes of reading, + the quizzes
+                    "survey_mode": "required",
+                    "survey": DEMO_SURVEY,
                 },
                 [
                     (
@@ -656,21 +701,21 @@ def seed(*, stdout, **options):
                         "業務上の疾病とその予防",
                         "熱中症・腰痛・VDT作業・メンタルヘルス",
                         lambda: lesson_illness(media.pk, captions.pk),
-                        60,
+                        None,
                     ),
                     (
                         "seiri-seiton",
                         "整理・整頓・清潔の保持",
                         "つまずき・転倒を防ぐ職場づくり",
                         lesson_5s,
-                        0,
+                        None,
                     ),
                     (
                         "kyukyu-hinan",
                         "事故のときの応急手当と避難",
                         "119番、AED、止血、作業を止める判断",
                         lesson_first_aid,
-                        0,
+                        None,
                     ),
                 ],
             ),
@@ -680,9 +725,9 @@ def seed(*, stdout, **options):
                     "title": "業務別研修：建設関連作業",
                     "summary": "墜落・転落と屋外の熱中症を防ぐ。",
                     "audience_note": "土木・建設・建築に関わる作業をする方",
-                    "estimated_minutes": 15,
+                    "estimated_minutes": 3,
                 },
-                [("tsuiraku", "墜落・転落と熱中症の防止", "", lesson_falls, 0)],
+                [("tsuiraku", "墜落・転落と熱中症の防止", "", lesson_falls, None)],
             ),
             (
                 "haiso-unten",
@@ -690,9 +735,9 @@ def seed(*, stdout, **options):
                     "title": "業務別研修：配送・運転",
                     "summary": "交通事故と荷役作業の災害を防ぐ。",
                     "audience_note": "配送・運送など車を運転する方",
-                    "estimated_minutes": 15,
+                    "estimated_minutes": 3,
                 },
-                [("kotsu-niyaku", "交通事故と荷役作業の災害防止", "", lesson_driving, 0)],
+                [("kotsu-niyaku", "交通事故と荷役作業の災害防止", "", lesson_driving, None)],
             ),
             (
                 "desk-work",
@@ -700,9 +745,9 @@ def seed(*, stdout, **options):
                     "title": "業務別研修：デスクワークのフリーランス",
                     "summary": "情報機器作業と長時間労働から健康を守る。",
                     "audience_note": "パソコン作業が中心の方（開発・設計、執筆・編集、デザインなど）",
-                    "estimated_minutes": 15,
+                    "estimated_minutes": 3,
                 },
-                [("vdt-chojikan", "情報機器作業と長時間労働", "", lesson_desk, 0)],
+                [("vdt-chojikan", "情報機器作業と長時間労働", "", lesson_desk, None)],
             ),
             (
                 "onboarding",
@@ -710,7 +755,7 @@ def seed(*, stdout, **options):
                     "title": "加入時オリエンテーション",
                     "summary": "特別加入のしくみと、事故にあったときにすることを確認します。",
                     "audience_note": "新しく加入した方（加入から30日以内）",
-                    "estimated_minutes": 15,
+                    "estimated_minutes": 3,
                     "issues_certificate": False,
                 },
                 [
@@ -719,14 +764,14 @@ def seed(*, stdout, **options):
                         "特別加入のしくみ",
                         "団体用テキストつき",
                         lambda: lesson_special_enrollment(text.pk),
-                        0,
+                        None,
                     ),
                     (
                         "jiko-no-toki",
                         "事故にあったら",
                         "受診と連絡の手順",
                         lesson_after_accident,
-                        0,
+                        None,
                     ),
                 ],
             ),
@@ -741,12 +786,50 @@ def seed(*, stdout, **options):
                     title=title,
                     summary=summary,
                     body=body(),
-                    min_reading_seconds=min_seconds,
+                    min_study_seconds=min_seconds,  # None: from the content
                 )
             stdout.write(f"  course {course.title}: {'created' if created else 'kept'}")
+        _seed_scorm(index=index, stdout=stdout)
         _seed_faq(index=index)
         _seed_last_year(index=index)
     stdout.write(f"  course index: {index.url}")
+
+
+def demo_scorm_package() -> bytes:
+    """The demonstration SCORM 1.2 package (demo_scorm/kyatatsu), zipped."""
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(DEMO_SCORM.rglob("*")):
+            if path.is_file() and path.name != "README.md":
+                archive.write(path, path.relative_to(DEMO_SCORM).as_posix())
+    return buffer.getvalue()
+
+
+SCORM_COURSE = "scorm-kyatatsu"
+
+
+def _seed_scorm(*, index, stdout):
+    """A course whose lesson is a SCORM 1.2 package, imported as `import_scorm` would."""
+    from .models import CoursePage, ScormLessonPage
+    from .scorm.services import scorm_lesson_create, scorm_package_check
+
+    course, created = _child(
+        index,
+        CoursePage,
+        SCORM_COURSE,
+        title="e-ラーニング教材：脚立・はしごの安全作業",
+        summary="購入した SCORM 教材で学ぶ研修の例です。学習と確認テスト（80点以上で合格）があります。",
+        audience_note="脚立やはしごを使って作業をする方",
+        estimated_minutes=5,
+    )
+    if not ScormLessonPage.objects.child_of(course).exists():
+        checked = scorm_package_check(
+            fileobj=io.BytesIO(demo_scorm_package()), file_name="kyatatsu.zip"
+        )
+        scorm_lesson_create(course=course, checked=checked)
+    stdout.write(f"  course {course.title}: {'created' if created else 'kept'} (SCORM)")
 
 
 def _seed_last_year(*, index):

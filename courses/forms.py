@@ -92,7 +92,3 @@ class AttendanceUploadForm(forms.Form):
         if course and organisation and course.organisation_id not in (None, organisation.pk):
             self.add_error("course", _("This course belongs to another organisation."))
         return data
-
-
-class QuestionAnswerForm(forms.Form):
-    answer = forms.CharField(label=_("Answer"), widget=forms.Textarea(attrs={"rows": 6}))

@@ -16,28 +16,22 @@ from django.db import models
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from wagtail.admin.panels import FieldPanel, HelpPanel, MultiFieldPanel
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
 from wagtail.search import index
 
+from members.fields import JapaneseDateField
+from members.publishing import EditorsPublishChildrenMixin, EditorsPublishMixin
+from members.storage import PrivateUploadTo, private_storage
+
 from .blocks import COURSE_BLOCKS, FINAL_QUIZ_BLOCKS, LESSON_BLOCKS
+from .panels import CourseTimePanel, StudyTimePanel
+from .survey import SURVEY_BLOCK_COUNTS, SURVEY_BLOCKS
 
 
-def _route_to_child(parent, child_model, request, path_components):
-    """Page.route, fetching the (specific) child in one query instead of two.
-
-    Children of another type than the expected one are routed by Wagtail as usual.
-    """
-    if path_components:
-        child = child_model.objects.child_of(parent).filter(slug=path_components[0]).first()
-        if child is not None:
-            child._cached_parent_obj = parent  # treebeard's get_parent() uses it
-            return child.route(request, path_components[1:])
-    return Page.route(parent, request, path_components)
-
-
-class CourseIndexPage(Page):
+class CourseIndexPage(EditorsPublishChildrenMixin, Page):
     """The list of courses (研修一覧)."""
 
     intro = RichTextField(_("introduction"), blank=True)
@@ -56,11 +50,8 @@ class CourseIndexPage(Page):
         context.update(course_index_rows(user=request.user, index=self))
         return context
 
-    def route(self, request, path_components):
-        return _route_to_child(self, CoursePage, request, path_components)
 
-
-class CoursePage(Page):
+class CoursePage(EditorsPublishMixin, Page):
     """A course: ordered lessons (the child pages), an optional final quiz, a certificate."""
 
     summary = models.TextField(_("summary"), blank=True)
@@ -69,7 +60,15 @@ class CoursePage(Page):
         blank=True,
         help_text=_("e.g. 'All members, every year' or 'Members working at heights'."),
     )
-    estimated_minutes = models.PositiveSmallIntegerField(_("estimated minutes"), default=30)
+    estimated_minutes = models.PositiveSmallIntegerField(
+        _("stated duration (minutes)"),
+        default=30,
+        help_text=_(
+            "所要時間 shown to members. A member completes the course only when their credited "
+            "study time reaches the share of it set by COURSES_REQUIRED_TIME_SHARE (0.8 by "
+            "default); 0 = no time requirement."
+        ),
+    )
     organisation = models.ForeignKey(
         "members.Organisation",
         verbose_name=_("organisation"),
@@ -99,15 +98,46 @@ class CoursePage(Page):
         help_text=_("Issue a certificate of completion (修了証) when a member completes."),
     )
 
+    class SurveyMode(models.TextChoices):
+        NONE = "none", _("No survey")
+        OPTIONAL = "optional", _("Optional")
+        REQUIRED = "required", _("Required before the certificate")
+
+    survey_mode = models.CharField(
+        _("post-course survey"),
+        max_length=16,
+        choices=SurveyMode.choices,
+        default=SurveyMode.NONE,
+        help_text=_(
+            "Asked once per attempt when a member completes the course. Required: the "
+            "certificate can be downloaded only after the member has answered."
+        ),
+    )
+    survey = StreamField(
+        SURVEY_BLOCKS,
+        blank=True,
+        use_json_field=True,
+        block_counts=SURVEY_BLOCK_COUNTS,
+        verbose_name=_("survey questions"),
+        help_text=_(
+            "A short survey: the 5-point 'meaningful' scale, a few choice questions, free text."
+        ),
+    )
+
     content_panels = Page.content_panels + [
         FieldPanel("summary"),
         FieldPanel("audience_note"),
         FieldPanel("estimated_minutes"),
+        CourseTimePanel(),
         FieldPanel("organisation"),
         FieldPanel("body"),
         MultiFieldPanel(
             [FieldPanel("final_quiz"), FieldPanel("pass_mark"), FieldPanel("issues_certificate")],
             heading=_("Completion"),
+        ),
+        MultiFieldPanel(
+            [FieldPanel("survey_mode"), FieldPanel("survey")],
+            heading=_("Post-course survey"),
         ),
         HelpPanel(
             content=_(
@@ -122,7 +152,7 @@ class CoursePage(Page):
         index.SearchField("audience_note"),
     ]
     parent_page_types = ["courses.CourseIndexPage"]
-    subpage_types = ["courses.LessonPage"]
+    subpage_types = ["courses.LessonPage", "courses.ScormLessonPage"]
 
     class Meta:
         verbose_name = _("course")
@@ -130,9 +160,6 @@ class CoursePage(Page):
 
     def get_template(self, request, *args, **kwargs):
         return "courses/course_page.html"
-
-    def route(self, request, path_components):
-        return _route_to_child(self, LessonPage, request, path_components)
 
     def serve(self, request, *args, **kwargs):
         from .views.player import serve_course
@@ -145,15 +172,20 @@ class CoursePage(Page):
         return serve_course(request, self, preview=True)
 
 
-class LessonPage(Page):
+class LessonPage(EditorsPublishMixin, Page):
     summary = models.TextField(_("summary"), blank=True)
     is_required = models.BooleanField(
         _("required"), default=True, help_text=_("Optional lessons do not count for completion.")
     )
-    min_reading_seconds = models.PositiveIntegerField(
+    min_study_seconds = models.PositiveIntegerField(
         _("minimum study time (seconds)"),
-        default=0,
-        help_text=_("Active time on the page needed before the lesson can be completed; 0 = none."),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Blank: worked out from the content (its text at the reading speed of the "
+            "settings, plus the length of its videos). Enter a number to raise or lower it; "
+            "0 = none."
+        ),
     )
     body = StreamField(
         LESSON_BLOCKS,
@@ -165,7 +197,8 @@ class LessonPage(Page):
     content_panels = Page.content_panels + [
         FieldPanel("summary"),
         FieldPanel("is_required"),
-        FieldPanel("min_reading_seconds"),
+        FieldPanel("min_study_seconds"),
+        StudyTimePanel(),
         FieldPanel("body"),
     ]
     search_fields = Page.search_fields + [index.SearchField("summary"), index.SearchField("body")]
@@ -175,6 +208,11 @@ class LessonPage(Page):
     class Meta:
         verbose_name = _("lesson")
         verbose_name_plural = _("lessons")
+
+    def publishing_organisation(self):
+        """A lesson is published as its course is: the course's organisation decides."""
+        parent = self.get_parent() if self.pk else None
+        return getattr(parent.specific, "organisation", None) if parent else None
 
     def get_template(self, request, *args, **kwargs):
         return "courses/lesson_page.html"
@@ -212,8 +250,16 @@ class Enrolment(models.Model):
     attempt = models.PositiveIntegerField(_("attempt"), default=1)
     started_at = models.DateTimeField(_("started at"), default=timezone.now)
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    credited_seconds = models.PositiveIntegerField(
+        _("credited study seconds"),
+        default=0,
+        help_text=_("The study clock's time credited to this attempt's lessons (their sum)."),
+    )
     source = models.CharField(
-        _("source"), max_length=16, choices=Source.choices, default=Source.ELEARNING
+        pgettext_lazy("completion", "source"),
+        max_length=16,
+        choices=Source.choices,
+        default=Source.ELEARNING,
     )
     completed_revision = models.ForeignKey(
         "wagtailcore.Revision",
@@ -263,6 +309,7 @@ class LessonProgress(models.Model):
         TRANSCRIPT = "transcript", _("Transcript and quiz")
         READING = "reading", _("Reading")
         MANUAL = "manual", _("Recorded by staff")
+        SCORM = "scorm", _("SCORM package")
 
     enrolment = models.ForeignKey(
         Enrolment, on_delete=models.CASCADE, related_name="lesson_progress"
@@ -273,7 +320,7 @@ class LessonProgress(models.Model):
     first_opened_at = models.DateTimeField(_("first opened"), default=timezone.now)
     last_activity_at = models.DateTimeField(_("last activity"), default=timezone.now)
     last_heartbeat_at = models.DateTimeField(_("last heartbeat"), null=True, blank=True)
-    active_seconds = models.PositiveIntegerField(_("active seconds"), default=0)
+    active_seconds = models.PositiveIntegerField(_("credited study seconds"), default=0)
     video_coverage = models.JSONField(
         _("video coverage"),
         default=dict,
@@ -308,6 +355,31 @@ class LessonProgress(models.Model):
         return f"{self.enrolment_id} / {self.lesson_id}"
 
 
+class StudyClock(models.Model):
+    """One per member: the moment up to which their study time has been credited.
+
+    Every credit of study time, whatever the lesson, course or tab, moves this clock on
+    (courses.clock), so the time credited over any interval never exceeds its wall-clock
+    length.
+    """
+
+    member = models.OneToOneField(
+        "members.Member",
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="study_clock",
+        verbose_name=_("member"),
+    )
+    credited_until = models.DateTimeField(_("credited until"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("study clock")
+        verbose_name_plural = _("study clocks")
+
+    def __str__(self):
+        return f"{self.member_id}: {self.credited_until}"
+
+
 class QuizAttempt(models.Model):
     """One submitted quiz: the answers given, the score and the time. ``lesson`` null = final quiz."""
 
@@ -322,6 +394,15 @@ class QuizAttempt(models.Model):
     )
     submission_key = models.UUIDField(default=uuid.uuid4, editable=False)
     answers = models.JSONField(_("answers"), default=dict)
+    questions = models.JSONField(
+        _("questions shown"),
+        default=list,
+        blank=True,
+        help_text=_(
+            "The questions this attempt showed, in order, each with its choices as shown, the "
+            "correct ones, the ones answered and whether it was answered right."
+        ),
+    )
     score = models.PositiveSmallIntegerField(_("score"), default=0)
     passed = models.BooleanField(_("passed"), default=False)
     started_at = models.DateTimeField(_("started at"), default=timezone.now)
@@ -358,10 +439,10 @@ class Certificate(models.Model):
     )
     number = models.CharField(_("certificate number"), max_length=32, unique=True)
     issued_at = models.DateTimeField(_("issued at"), default=timezone.now)
-    member_name = models.CharField(_("name"), max_length=120)
+    member_name = models.CharField(pgettext_lazy("person", "name"), max_length=120)
     course_title = models.CharField(_("course"), max_length=255)
     organisation_name = models.CharField(_("organisation"), max_length=200)
-    completed_on = models.DateField(_("completed on"))
+    completed_on = JapaneseDateField(_("completed on"))
 
     class Meta:
         verbose_name = _("certificate")
@@ -412,6 +493,9 @@ class Question(models.Model):
         related_name="+",
     )
     answer_notified_at = models.DateTimeField(_("answer e-mailed at"), null=True, blank=True)
+    office_notified_at = models.DateTimeField(
+        _("office notified at"), null=True, blank=True, editable=False
+    )
     faq_published = models.BooleanField(
         _("published as FAQ"),
         default=False,
@@ -440,6 +524,81 @@ class Question(models.Model):
         return bool(self.answered_at)
 
 
+class QuestionSettings(models.Model):
+    """How an organisation's office hears of members' new questions."""
+
+    class Notify(models.TextChoices):
+        IMMEDIATE = "immediate", _("At once: one e-mail per question")
+        DAILY = "daily", _("Once a day: a digest of the questions not yet notified")
+
+    organisation = models.OneToOneField(
+        "members.Organisation",
+        on_delete=models.CASCADE,
+        related_name="question_settings",
+        verbose_name=_("organisation"),
+    )
+    notify = models.CharField(
+        _("notify the office"), max_length=16, choices=Notify.choices, default=Notify.IMMEDIATE
+    )
+    notify_email = models.EmailField(
+        _("office address for questions"),
+        blank=True,
+        help_text=_("Blank uses the organisation's contact e-mail."),
+    )
+
+    class Meta:
+        verbose_name = _("question notification")
+        verbose_name_plural = _("question notifications")
+
+    def __str__(self):
+        return str(self.organisation)
+
+
+class SurveyResponse(models.Model):
+    """A member's answers to a course's post-course survey, one per attempt (the enrolment of
+    that year: the cycle's assignment points at the same enrolment)."""
+
+    wagtail_reference_index_ignore = True  # per-member rows
+
+    enrolment = models.OneToOneField(
+        Enrolment,
+        on_delete=models.CASCADE,
+        related_name="survey_response",
+        verbose_name=_("attempt"),
+    )
+    member = models.ForeignKey(
+        "members.Member",
+        on_delete=models.CASCADE,
+        related_name="survey_responses",
+        verbose_name=_("member"),
+    )
+    course = models.ForeignKey(
+        CoursePage,
+        on_delete=models.CASCADE,
+        related_name="survey_responses",
+        verbose_name=_("course"),
+    )
+    questions = models.JSONField(_("questions as shown"), default=list)
+    answers = models.JSONField(_("answers"), default=dict)
+    meaningful = models.PositiveSmallIntegerField(_("meaningful (1-5)"), null=True, blank=True)
+    submitted_at = models.DateTimeField(_("submitted at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("survey response")
+        verbose_name_plural = _("survey responses")
+        ordering = ["-submitted_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(meaningful__isnull=True)
+                | models.Q(meaningful__gte=1, meaningful__lte=5),
+                name="survey_meaningful_1_to_5",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.enrolment_id}: {self.meaningful or '-'}"
+
+
 class AttendanceImport(models.Model):
     """An attendance list (seminar or paper test) imported by staff: preview, then apply."""
 
@@ -451,10 +610,18 @@ class AttendanceImport(models.Model):
         "members.Organisation", on_delete=models.PROTECT, verbose_name=_("organisation")
     )
     course = models.ForeignKey(CoursePage, on_delete=models.PROTECT, verbose_name=_("course"))
-    source = models.CharField(_("source"), max_length=16, choices=Enrolment.Source.choices)
-    completed_on = models.DateField(_("completed on"))
+    source = models.CharField(
+        pgettext_lazy("completion", "source"), max_length=16, choices=Enrolment.Source.choices
+    )
+    completed_on = JapaneseDateField(_("completed on"))
     evidence_note = models.TextField(_("evidence"), blank=True)
-    file = models.FileField(_("file"), upload_to="courses/attendance/")
+    file = models.FileField(
+        _("file"),
+        storage=private_storage,
+        upload_to=PrivateUploadTo("attendance"),
+        max_length=255,
+        blank=True,
+    )
     original_filename = models.CharField(_("file name"), max_length=255)
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.PREVIEWED
@@ -491,4 +658,15 @@ _MEDIA_MODEL = getattr(settings, "WAGTAILMEDIA", {}).get("MEDIA_MODEL", "wagtail
 post_save.connect(_forget_media_duration, sender=_MEDIA_MODEL, dispatch_uid="courses_media_saved")
 post_delete.connect(
     _forget_media_duration, sender=_MEDIA_MODEL, dispatch_uid="courses_media_deleted"
+)
+
+
+# SCORM lessons and their runtime data live in courses/scorm/models.py (registered here)
+from .scorm.models import (  # noqa: E402, F401
+    ScormFile,
+    ScormImport,
+    ScormItem,
+    ScormLessonPage,
+    ScormPackage,
+    ScormState,
 )

@@ -7,15 +7,17 @@ unique constraints catch the rest).
 
 import dataclasses
 import datetime
+import math
 import secrets
 from dataclasses import dataclass, field
 
 from django.core import signing
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from . import conf, coverage
+from . import conf, coverage, study_time
 from . import quiz as quizlib
+from .clock import clock_start, study_clock_credit
 from .models import (
     Certificate,
     CoursePage,
@@ -27,6 +29,7 @@ from .models import (
 )
 from .selectors import attempt_starts_after, latest_enrolment, lessons_of
 from .signals import course_completed
+from .study_time import StudyMinimum
 
 # --- attempts -------------------------------------------------------------------------------
 
@@ -48,9 +51,11 @@ def enrolment_start(*, member, course) -> Enrolment:
 
 
 def _enrolment_get_or_create(*, member, course, attempt) -> Enrolment:
-    enrolment, _ = _insert_or_get(
+    enrolment, created = _insert_or_get(
         Enrolment, {"member": member, "course": course, "attempt": attempt}, stamp="started_at"
     )
+    if created:  # the member's study clock, which every credit of this attempt moves on
+        clock_start(member_id=member.pk)
     return enrolment
 
 
@@ -75,9 +80,10 @@ def _insert_or_get(model, lookup: dict, *, stamp: str, values=None) -> tuple:
 @dataclass
 class VideoInfo:
     block_id: str
-    tracked: bool
+    tracked: bool  # an uploaded video (one without a readable length can only be studied
+    # through its transcript)
     allow_seeking: bool
-    duration: float  # known duration in seconds (0 = unknown until the player reports it)
+    duration: float  # seconds, read on the server (courses.media); never the browser's
 
 
 @dataclass
@@ -85,7 +91,9 @@ class LessonRequirements:
     videos: list[VideoInfo] = field(default_factory=list)
     quiz: object = None  # the quiz block's StructValue
     quiz_block_id: str = ""
-    min_reading_seconds: int = 0
+    minimum: StudyMinimum = field(default_factory=StudyMinimum)
+    course_seconds: int = 0  # credited seconds the whole course needs (its 所要時間's share)
+    scorm: bool = False  # a SCORM lesson: complete when its package's SCOs are
 
     @property
     def tracked_videos(self):
@@ -95,19 +103,26 @@ class LessonRequirements:
     def has_quiz(self) -> bool:
         return bool(self.quiz_block_id)
 
+    def min_seconds(self, path) -> int:
+        """The lesson's minimum study time when completed through ``path``."""
+        if path == LessonProgress.Path.TRANSCRIPT:
+            return self.minimum.transcript_path_seconds
+        return self.minimum.video_path_seconds
+
     def without_quiz_value(self) -> "LessonRequirements":
         """A copy that can be kept in the cache (what completing takes, not the questions)."""
         return dataclasses.replace(self, quiz=None)
 
 
-def lesson_requirements(lesson: LessonPage) -> LessonRequirements:
+def lesson_requirements(lesson: LessonPage, *, course=None) -> LessonRequirements:
     """What completing ``lesson`` takes, read from its body without rendering it.
 
     Video blocks are read from the raw stream data (their media's durations come from
     ``media_durations``, cached), and only the quiz blocks are converted: a heartbeat costs no
-    query for the body's choosers (media, captions, documents, images).
+    query for the body's choosers (media, captions, documents, images). ``course``: the
+    lesson's course when the caller has it (for the course's required time; else read).
     """
-    req = LessonRequirements(min_reading_seconds=lesson.min_reading_seconds)
+    req = LessonRequirements(scorm=_is_scorm_lesson(lesson))
     body = lesson.body
     videos = []
     for i, raw in enumerate(body.raw_data):
@@ -131,7 +146,34 @@ def lesson_requirements(lesson: LessonPage) -> LessonRequirements:
                     duration=duration or 0.0,
                 )
             )
+    chars = study_time.body_characters(body.raw_data)
+    req.minimum = StudyMinimum(
+        characters=chars,
+        reading_seconds=study_time.reading_seconds(chars),
+        video_seconds=math.ceil(sum(v.duration for v in req.tracked_videos)),
+        override=lesson.min_study_seconds,
+    )
+    if lesson.pk and lesson.depth:
+        if course is None:
+            course = (
+                CoursePage.objects.filter(path=lesson.path[: -lesson.steplen])
+                .only("estimated_minutes")
+                .first()
+            )
+        req.course_seconds = study_time.course_required_seconds(course) if course else 0
     return req
+
+
+def _is_scorm_lesson(lesson) -> bool:
+    from .scorm.models import ScormLessonPage
+
+    return issubclass(lesson.specific_class or LessonPage, ScormLessonPage)
+
+
+def scorm_done(*, enrolment_id, lesson_id) -> bool:
+    from .scorm.selectors import scorm_lesson_done
+
+    return scorm_lesson_done(enrolment_id=enrolment_id, lesson_id=lesson_id)
 
 
 MEDIA_DURATION_CACHE_SECONDS = 3600
@@ -171,12 +213,8 @@ def forget_media_duration(pk) -> None:
     cache.delete(_media_duration_key(pk))
 
 
-def video_duration(progress: LessonProgress, video: VideoInfo) -> float:
-    return video.duration or float(progress.video_coverage.get(video.block_id, {}).get("d", 0))
-
-
 def video_watched_ratio(progress: LessonProgress, video: VideoInfo) -> float:
-    duration = video_duration(progress, video)
+    duration = video.duration  # read on the server: the browser's figure is never used
     if duration <= 0:
         return 0.0
     watched = coverage.seconds(progress.video_coverage.get(video.block_id, {}).get("r", []))
@@ -189,22 +227,23 @@ def video_is_watched(progress, video) -> bool:
 
 @dataclass
 class LessonStatus:
-    missing: list[str]  # "reading", "video", "quiz"
+    missing: list[str]  # "reading" (study time), "video", "quiz"
     path: str  # completion path the lesson would be completed through
-    reading_left: int = 0
+    reading_left: int = 0  # seconds of study time still needed on this lesson
     auto: bool = False  # completes without the explicit button
-
-    @property
-    def can_complete(self) -> bool:
-        return not self.missing
+    min_seconds: int = 0  # the lesson's minimum study time on this path
+    credited_seconds: int = 0  # credited so far on this lesson
 
 
-def lesson_status(*, lesson, progress, quiz_passed: bool, req=None) -> LessonStatus:
+def lesson_status(
+    *, lesson, progress, quiz_passed: bool, req=None, scorm_done: bool = False
+) -> LessonStatus:
     req = req or lesson_requirements(lesson)
     missing, path = [], LessonProgress.Path.READING
-    reading_left = max(0, req.min_reading_seconds - (progress.active_seconds if progress else 0))
-    if reading_left:
-        missing.append("reading")
+    if req.scorm:
+        path = LessonProgress.Path.SCORM
+        if not scorm_done:
+            missing.append("scorm")
     tracked = req.tracked_videos
     if tracked:
         if progress and all(video_is_watched(progress, v) for v in tracked):
@@ -213,10 +252,22 @@ def lesson_status(*, lesson, progress, quiz_passed: bool, req=None) -> LessonSta
             path = LessonProgress.Path.TRANSCRIPT
         else:
             missing.append("video")
+    minimum = req.min_seconds(path)
+    credited = progress.active_seconds if progress else 0
+    reading_left = max(0, minimum - credited)
+    if reading_left:
+        missing.insert(0, "reading")
     if req.has_quiz and not quiz_passed:
         missing.append("quiz")
-    auto = req.has_quiz or path == LessonProgress.Path.VIDEO
-    return LessonStatus(missing=missing, path=path, reading_left=reading_left, auto=auto)
+    auto = req.has_quiz or path in (LessonProgress.Path.VIDEO, LessonProgress.Path.SCORM)
+    return LessonStatus(
+        missing=missing,
+        path=path,
+        reading_left=reading_left,
+        auto=auto,
+        min_seconds=minimum,
+        credited_seconds=credited,
+    )
 
 
 # --- lessons: evidence --------------------------------------------------------------------
@@ -263,75 +314,57 @@ def lesson_heartbeat(*, enrolment, lesson, seconds) -> LessonProgress:
     )
 
 
-# Seconds from the row's last heartbeat (or page open) to %s, never negative, per database.
-_ELAPSED_SQL = {
-    "postgresql": "GREATEST(0, FLOOR(EXTRACT(EPOCH FROM (%s - COALESCE(last_heartbeat_at, "
-    "last_activity_at)))))::integer",
-    # julianday() is a float: rounded to the millisecond first, so 15 s never becomes 14
-    "sqlite": "MAX(0, CAST(ROUND((julianday(%s) - julianday(COALESCE(last_heartbeat_at, "
-    "last_activity_at))) * 86400, 3) AS INTEGER))",
-}
-_LEAST_SQL = {"postgresql": "LEAST", "sqlite": "MIN"}
-
-
-def _credit_heartbeat(*, enrolment_id, lesson_id, claimed) -> LessonProgress | None:
-    """Credit min(claimed, elapsed, cap) seconds in one ``UPDATE … RETURNING`` statement.
-
-    The row lock makes concurrent heartbeats (two tabs) and video reports take turns, each
-    counting from the clock the previous one left. Returns the updated row, None if there is
-    none yet.
-    """
-    vendor = connection.vendor
-    quote = connection.ops.quote_name
-    fields = LessonProgress._meta.concrete_fields
-    now = connection.ops.adapt_datetimefield_value(timezone.now())
-    sql = (
-        f"UPDATE {quote(LessonProgress._meta.db_table)} SET "
-        f"active_seconds = active_seconds + {_LEAST_SQL[vendor]}(%s, %s, {_ELAPSED_SQL[vendor]}), "
-        "last_heartbeat_at = %s, last_activity_at = %s "
-        "WHERE enrolment_id = %s AND lesson_id = %s "
-        f"RETURNING {', '.join(quote(f.column) for f in fields)}"
-    )
-    params = [claimed, conf.heartbeat_max_credit(), now, now, now, enrolment_id, lesson_id]
-    rows = list(LessonProgress.objects.raw(sql, params))
-    return rows[0] if rows else None
-
-
 def study_heartbeat(
     *, enrolment_id, lesson_id, requirements, seconds, quiz_passed=None
 ) -> LessonProgress:
-    """Add active (visible-page) seconds, never more than the wall-clock time since the last
-    heartbeat or page open, nor more than COURSES_HEARTBEAT_MAX_CREDIT at once.
+    """Credit the seconds the page was visible on the member's study clock
+    (``clock.study_clock_credit``: never more than the wall-clock time since their last credit
+    anywhere, nor since this lesson's last one), and complete what that completes.
 
     Takes ids, the lesson's requirements and whether its quiz is passed (study_context.py
-    remembers them between heartbeats; None: look it up). One statement (``_credit_heartbeat``)
-    once the progress row exists. The returned progress is current, and completed when this
-    heartbeat completed the lesson; its ``lesson_status`` attribute is the LessonStatus.
+    remembers them between heartbeats; None: look it up). One statement on PostgreSQL once the
+    clock and the progress row exist. The returned progress is current, and completed when
+    this heartbeat completed the lesson; its ``lesson_status`` attribute is the LessonStatus,
+    ``enrolment_credited_seconds`` the attempt's credited total and ``course_seconds`` what
+    the course needs.
     """
-    try:
-        claimed = max(0, int(seconds))
-    except (TypeError, ValueError):
-        claimed = 0
-    progress = _credit_heartbeat(enrolment_id=enrolment_id, lesson_id=lesson_id, claimed=claimed)
-    if progress is None:  # a heartbeat before any page open: the row starts the clock now
-        _progress_get_or_create(enrolment_id=enrolment_id, lesson_id=lesson_id)
-        progress = _credit_heartbeat(
-            enrolment_id=enrolment_id, lesson_id=lesson_id, claimed=claimed
-        )
+    progress = study_clock_credit(enrolment_id=enrolment_id, lesson_id=lesson_id, seconds=seconds)
     if quiz_passed is None:
         quiz_passed = requirements.has_quiz and lesson_quiz_passed(
             enrolment_id=enrolment_id, lesson_id=lesson_id
         )
     status = lesson_status(
-        lesson=None, progress=progress, quiz_passed=quiz_passed, req=requirements
+        lesson=None,
+        progress=progress,
+        quiz_passed=quiz_passed,
+        req=requirements,
+        scorm_done=requirements.scorm
+        and progress.completed_at is None
+        and scorm_done(enrolment_id=enrolment_id, lesson_id=lesson_id),
     )
+    credited_total = progress.enrolment_credited_seconds
+    enrolment_completed_at = progress.enrolment_completed_at
     if progress.completed_at is None and not status.missing and status.auto:
         # only now are the attempt and the page needed (the completion records the revision)
         progress, status = lesson_try_complete(
             enrolment=Enrolment.objects.select_related("member").get(pk=enrolment_id),
             lesson=LessonPage.objects.get(pk=lesson_id),
         )
+        enrolment_completed_at = (
+            Enrolment.objects.filter(pk=enrolment_id).values_list("completed_at", flat=True).get()
+        )
+    elif (
+        enrolment_completed_at is None
+        and requirements.course_seconds
+        and credited_total - progress.credited_now < requirements.course_seconds <= credited_total
+    ):  # this credit reached the course's required time: the course may be complete now
+        enrolment = Enrolment.objects.get(pk=enrolment_id)
+        enrolment_try_complete(enrolment=enrolment)
+        enrolment_completed_at = enrolment.completed_at
     progress.lesson_status = status
+    progress.enrolment_credited_seconds = credited_total
+    progress.enrolment_completed_at = enrolment_completed_at
+    progress.course_seconds = requirements.course_seconds
     return progress
 
 
@@ -341,7 +374,7 @@ def lesson_quiz_passed(*, enrolment_id, lesson_id) -> bool:
     ).exists()
 
 
-def lesson_video_report(*, enrolment, lesson, block_id, played, duration=0) -> LessonProgress:
+def lesson_video_report(*, enrolment, lesson, block_id, played) -> LessonProgress:
     """Merge the seconds the player saw into the video's coverage.
 
     Coverage can grow by at most (wall-clock seconds since the last report) x the fastest
@@ -359,15 +392,7 @@ def lesson_video_report(*, enrolment, lesson, block_id, played, duration=0) -> L
         )
         now = timezone.now()
         entry = dict(progress.video_coverage.get(video.block_id, {"d": 0, "r": []}))
-        if not video.duration:
-            try:
-                reported = float(duration)
-            except (TypeError, ValueError):
-                reported = 0.0
-            if 0 < reported < 24 * 3600:
-                entry["d"] = max(float(entry.get("d") or 0), reported)
-        else:
-            entry["d"] = video.duration
+        entry["d"] = video.duration  # the server's figure; the browser's is never used
         known = entry.get("r", [])
         incoming = coverage.from_played(played or [], duration=float(entry["d"] or 0))
         new = coverage.difference(incoming, known)
@@ -415,7 +440,14 @@ def lesson_try_complete(
     quiz_passed = QuizAttempt.objects.filter(
         enrolment=enrolment, lesson=lesson, passed=True
     ).exists()
-    status = lesson_status(lesson=lesson, progress=progress, quiz_passed=quiz_passed)
+    req = lesson_requirements(lesson)
+    status = lesson_status(
+        lesson=lesson,
+        progress=progress,
+        quiz_passed=quiz_passed,
+        req=req,
+        scorm_done=req.scorm and scorm_done(enrolment_id=enrolment.pk, lesson_id=lesson.pk),
+    )
     if status.missing or not (explicit or status.auto):
         return progress, status
     with transaction.atomic():
@@ -433,12 +465,12 @@ def lesson_try_complete(
 # --- quizzes ------------------------------------------------------------------------------
 
 QUIZ_SALT = "courses.quiz"
-QUIZ_TOKEN_MAX_AGE = 14 * 24 * 3600  # no time limit on quizzes; the form just goes stale
 
 
-def quiz_token(*, enrolment, lesson=None) -> str:
-    """Signed hidden field: who may submit, for which quiz, when it was shown, and a key that
-    makes a double submission of the same form harmless."""
+def quiz_token(*, enrolment, lesson=None, question_ids=None, seed="") -> str:
+    """Signed hidden field: who may submit, for which quiz, when it was shown, which questions
+    it showed (``question_ids``, in order; None: all of them) with the ``seed`` that ordered
+    their choices, and a key that makes a double submission of the same form harmless."""
     import uuid
 
     return signing.dumps(
@@ -447,6 +479,8 @@ def quiz_token(*, enrolment, lesson=None) -> str:
             "e": enrolment.pk,
             "l": lesson.pk if lesson else 0,
             "t": int(timezone.now().timestamp()),
+            "q": list(question_ids) if question_ids is not None else None,
+            "s": seed,
         },
         salt=QUIZ_SALT,
     )
@@ -456,8 +490,27 @@ class QuizError(Exception):
     pass
 
 
+class QuizRefused(QuizError):
+    """The quiz's limits do not allow an attempt now. ``reason``: "cooldown", "daily" or
+    "used_up"; ``until``: when the next attempt is allowed (None: not in this attempt)."""
+
+    def __init__(self, reason, until=None):
+        super().__init__(reason)
+        self.reason, self.until = reason, until
+
+
+class QuizResubmitted(QuizError):
+    """This form was already submitted, with other answers (the member pressed Back and
+    answered again): ``attempt`` is the one recorded then. A fresh form makes a new attempt."""
+
+    def __init__(self, attempt):
+        super().__init__("already submitted")
+        self.attempt = attempt
+
+
 def quiz_seed(*, enrolment, lesson=None, attempts: int | None = None) -> str:
-    """``attempts``: the number of this quiz's attempts in the enrolment, when already known."""
+    """``attempts``: the number of this quiz's attempts in the enrolment, when already known.
+    The same until an attempt is submitted: reloading the page shows the same questions."""
     n = (
         QuizAttempt.objects.filter(enrolment=enrolment, lesson=lesson).count()
         if attempts is None
@@ -466,24 +519,118 @@ def quiz_seed(*, enrolment, lesson=None, attempts: int | None = None) -> str:
     return f"{enrolment.pk}:{lesson.pk if lesson else 'final'}:{n}"
 
 
+@dataclass
+class QuizSettings:
+    show_answers: str
+    attempts_per_day: int
+    max_attempts: int
+    cooldown_seconds: int
+
+    @classmethod
+    def of(cls, quiz_value) -> "QuizSettings":
+        from .blocks import SHOW_ANSWERS_AFTER_PASSING
+
+        return cls(
+            show_answers=quiz_value.get("show_answers") or SHOW_ANSWERS_AFTER_PASSING,
+            attempts_per_day=quiz_value.get("attempts_per_day") or 0,
+            max_attempts=quiz_value.get("max_attempts") or 0,
+            cooldown_seconds=quiz_value.get("cooldown_seconds") or 0,
+        )
+
+
+@dataclass
+class QuizState:
+    """Where a member stands with one quiz in one attempt of a course."""
+
+    settings: QuizSettings
+    passed: bool
+    attempts: int  # in this course attempt
+    attempts_today: int
+    next_allowed_at: datetime.datetime | None  # None: now
+    refused: str = ""  # why no attempt is allowed now ("cooldown", "daily", "used_up")
+
+    @property
+    def attempts_left_today(self) -> int | None:
+        if not self.settings.attempts_per_day:
+            return None
+        return max(0, self.settings.attempts_per_day - self.attempts_today)
+
+    @property
+    def no_attempt_left(self) -> bool:
+        """No further attempt is allowed: all attempts used, or (without a total) today's."""
+        if self.settings.max_attempts:
+            return self.attempts >= self.settings.max_attempts
+        left = self.attempts_left_today
+        return left is not None and left == 0
+
+    @property
+    def answers_visible(self) -> bool:
+        from .blocks import SHOW_ANSWERS_AFTER_LAST_ATTEMPT, SHOW_ANSWERS_AFTER_PASSING
+
+        mode = self.settings.show_answers
+        if mode == SHOW_ANSWERS_AFTER_PASSING:
+            return self.passed
+        if mode == SHOW_ANSWERS_AFTER_LAST_ATTEMPT:
+            return self.passed or self.no_attempt_left
+        return False
+
+
+def quiz_state(*, enrolment, lesson=None, quiz_value, attempts=None, now=None) -> QuizState:
+    """The member's attempts at this quiz and what its settings allow now. ``attempts``: this
+    quiz's QuizAttempt rows in the enrolment when the caller has them (else read)."""
+    settings = QuizSettings.of(quiz_value)
+    if attempts is None:
+        attempts = list(
+            QuizAttempt.objects.filter(enrolment=enrolment, lesson=lesson).only(
+                "submitted_at", "passed"
+            )
+        )
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    today_count = sum(1 for a in attempts if timezone.localdate(a.submitted_at) == today)
+    last = max((a.submitted_at for a in attempts), default=None)
+    state = QuizState(
+        settings=settings,
+        passed=any(a.passed for a in attempts),
+        attempts=len(attempts),
+        attempts_today=today_count,
+        next_allowed_at=None,
+    )
+    if settings.max_attempts and len(attempts) >= settings.max_attempts:
+        state.refused = "used_up"
+    elif settings.attempts_per_day and today_count >= settings.attempts_per_day:
+        state.refused = "daily"
+        tomorrow = datetime.datetime.combine(
+            today + datetime.timedelta(days=1),
+            datetime.time.min,
+            tzinfo=timezone.get_current_timezone(),
+        )
+        state.next_allowed_at = tomorrow
+    elif last and settings.cooldown_seconds:
+        until = last + datetime.timedelta(seconds=settings.cooldown_seconds)
+        if until > now:
+            state.refused, state.next_allowed_at = "cooldown", until
+    return state
+
+
 def quiz_submit(*, enrolment, token: str, submitted: dict, lesson=None) -> QuizAttempt:
     """Grade a lesson quiz (``lesson``) or the course's final quiz (``lesson=None``).
 
-    ``submitted``: {question_id: [choice_id, ...]}. The same form submitted twice returns the
-    first attempt.
+    ``submitted``: {question_id: [choice_id, ...]}. Only the questions the form showed are
+    graded, and the attempt keeps them as shown with the answers. The same form submitted twice
+    with the same answers returns the first attempt (a double click); with other answers it
+    raises QuizResubmitted. The quiz's limits (attempts per day and in all, the wait between
+    attempts) raise QuizRefused.
     """
     try:
-        data = signing.loads(token, salt=QUIZ_SALT, max_age=QUIZ_TOKEN_MAX_AGE)
+        data = signing.loads(token, salt=QUIZ_SALT, max_age=conf.quiz_token_seconds())
     except signing.BadSignature as exc:
         raise QuizError("stale or invalid form") from exc
     if data.get("e") != enrolment.pk or data.get("l") != (lesson.pk if lesson else 0):
         raise QuizError("form of another quiz")
-    existing = QuizAttempt.objects.filter(enrolment=enrolment, submission_key=data["k"]).first()
-    if existing:
-        return existing
     course = enrolment.course
     if lesson is not None:
-        req = lesson_requirements(lesson)
+        req = lesson_requirements(lesson, course=course)
         if req.quiz is None:
             raise QuizError("this lesson has no quiz")
         quiz_value, pass_mark, revision = req.quiz, req.quiz["pass_mark"], lesson.live_revision_id
@@ -492,15 +639,33 @@ def quiz_submit(*, enrolment, token: str, submitted: dict, lesson=None) -> QuizA
             raise QuizError("this course has no final quiz")
         quiz_value, pass_mark = course.final_quiz[0].value, course.pass_mark
         revision = course.live_revision_id
-    result = quizlib.grade(quiz_value, submitted, pass_mark=pass_mark)
+    if data.get("q") is None:  # a form that showed every question
+        shown = quizlib.questions_of(quiz_value)
+    else:
+        shown = quizlib.presented(quiz_value, question_ids=data["q"], seed=data.get("s", ""))
+    result = quizlib.grade(quiz_value, submitted, pass_mark=pass_mark, questions=shown)
+    existing = QuizAttempt.objects.filter(enrolment=enrolment, submission_key=data["k"]).first()
+    if existing:
+        if existing.answers == result.answers:
+            return existing
+        raise QuizResubmitted(existing)
     started = datetime.datetime.fromtimestamp(data["t"], tz=datetime.UTC)
     try:
         with transaction.atomic():
+            # one member's submissions of one quiz take turns on the attempt row, so that two
+            # at once cannot both pass the limits
+            Enrolment.objects.select_for_update().filter(pk=enrolment.pk).order_by().values_list(
+                "pk", flat=True
+            ).first()
+            state = quiz_state(enrolment=enrolment, lesson=lesson, quiz_value=quiz_value)
+            if state.refused:
+                raise QuizRefused(state.refused, state.next_allowed_at)
             attempt = QuizAttempt.objects.create(
                 enrolment=enrolment,
                 lesson=lesson,
                 submission_key=data["k"],
                 answers=result.answers,
+                questions=quizlib.snapshot(shown, result.answers, result.correct),
                 score=result.score,
                 passed=result.passed,
                 started_at=started,
@@ -508,7 +673,10 @@ def quiz_submit(*, enrolment, token: str, submitted: dict, lesson=None) -> QuizA
                 revision_id=revision,
             )
     except IntegrityError:
-        return QuizAttempt.objects.get(enrolment=enrolment, submission_key=data["k"])
+        existing = QuizAttempt.objects.get(enrolment=enrolment, submission_key=data["k"])
+        if existing.answers == result.answers:
+            return existing
+        raise QuizResubmitted(existing)
     if attempt.passed:
         if lesson is not None:
             lesson_try_complete(enrolment=enrolment, lesson=lesson)
@@ -521,7 +689,8 @@ def quiz_submit(*, enrolment, token: str, submitted: dict, lesson=None) -> QuizA
 
 
 def course_missing(*, enrolment) -> dict:
-    """What still stands between this attempt and completion."""
+    """What still stands between this attempt and completion: required lessons (ids), the
+    final quiz, and the credited study seconds still needed (``time_left``)."""
     course = enrolment.course
     required = list(lessons_of(course).filter(is_required=True).values_list("pk", flat=True))
     done = set(
@@ -535,18 +704,24 @@ def course_missing(*, enrolment) -> dict:
             enrolment=enrolment, lesson__isnull=True, passed=True
         ).exists()
     )
-    return {"lessons": [pk for pk in required if pk not in done], "final_quiz": final_needed}
+    time_left = max(0, study_time.course_required_seconds(course) - enrolment.credited_seconds)
+    return {
+        "lessons": [pk for pk in required if pk not in done],
+        "final_quiz": final_needed,
+        "time_left": time_left,
+    }
 
 
 def enrolment_try_complete(*, enrolment) -> bool:
-    """Complete the attempt when its required lessons are complete and the final quiz (if any)
-    is passed. Stores the time and the course revision; issues the certificate."""
+    """Complete the attempt when its required lessons are complete, the final quiz (if any)
+    is passed and the credited study time reaches the course's required share of its stated
+    duration. Stores the time and the course revision; issues the certificate."""
     with transaction.atomic():
         locked = Enrolment.objects.select_for_update().select_related("course").get(pk=enrolment.pk)
         if locked.completed_at:
             return False
         missing = course_missing(enrolment=locked)
-        if missing["lessons"] or missing["final_quiz"]:
+        if missing["lessons"] or missing["final_quiz"] or missing["time_left"]:
             return False
         _enrolment_mark_complete(
             enrolment=locked, completed_at=timezone.now(), source=Enrolment.Source.ELEARNING
@@ -659,9 +834,17 @@ def certificate_issue(*, enrolment) -> Certificate:
 
 
 def question_ask(*, member, body: str, course=None, lesson=None) -> Question:
+    """A member's question (about a course or lesson, or a general enquiry without either);
+    the office is told at once or in the daily digest (courses/questions.py)."""
+    from .questions import question_asked
+
     if lesson is not None and course is None:
         course = CoursePage.objects.filter(pk=lesson.get_parent().pk).first()
-    return Question.objects.create(member=member, body=body.strip(), course=course, lesson=lesson)
+    question = Question.objects.create(
+        member=member, body=body.strip(), course=course, lesson=lesson
+    )
+    question_asked(question)
+    return question
 
 
 def question_answer(*, question, answer: str, user, faq_published=None) -> Question:
@@ -689,6 +872,8 @@ def question_notify(*, question_id: int) -> bool:
     from django.urls import reverse
     from django.utils import translation
 
+    from members import mailheaders
+
     with transaction.atomic():
         question = (
             Question.objects.select_for_update(of=("self",))
@@ -708,9 +893,9 @@ def question_notify(*, question_id: int) -> bool:
             subject = render_to_string("courses/email/answer_subject.txt", context).strip()
             body = render_to_string("courses/email/answer_body.txt", context)
         message = EmailMessage(
-            subject=subject,
+            subject=mailheaders.header_value(subject, name="Subject"),
             body=body,
-            from_email=organisation.mail_from or None,
+            from_email=mailheaders.header_value(organisation.mail_from, name="From") or None,
             to=[question.member.email],
             reply_to=[organisation.reply_to or organisation.contact_email]
             if (organisation.reply_to or organisation.contact_email)

@@ -30,7 +30,7 @@ from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY
 from django.core.cache import cache
 from django.utils import timezone
 
-from lms.cache import move_generation_on
+from courses.cache import move_generation_on
 
 from . import conf
 
@@ -50,7 +50,7 @@ class StudyContext:
 
 
 def _key(user_id, lesson_id) -> str:
-    return f"courses:study:{user_id}:{lesson_id}"
+    return f"courses:study:v2:{user_id}:{lesson_id}"  # v2: requirements with study times
 
 
 def generation() -> int:

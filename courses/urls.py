@@ -2,7 +2,8 @@
 
 from django.urls import path
 
-from .views import member, player
+from .scorm import views as scorm
+from .views import player, site, survey
 
 app_name = "courses"
 
@@ -13,14 +14,25 @@ urlpatterns = [
     path("lessons/<int:lesson_id>/complete/", player.complete, name="lesson_complete"),
     path("lessons/<int:lesson_id>/quiz/", player.lesson_quiz, name="lesson_quiz"),
     path("courses/<int:course_id>/final-quiz/", player.final_quiz, name="final_quiz"),
-    path("my/", member.my_training, name="my_training"),
-    path("my/attempts/<int:pk>/", member.attempt_detail, name="attempt_detail"),
-    path("my/certificates/<str:number>.pdf", member.certificate_download, name="certificate_pdf"),
-    path("my/questions/", member.my_questions, name="my_questions"),
-    path("my/questions/<int:pk>/", member.question_detail, name="question_detail"),
-    path("questions/ask/", member.question_ask, name="question_ask"),
-    path("verify/", member.verify, name="verify"),
-    path("verify/<str:number>/", member.verify, name="verify_number"),
-    path("media/<int:pk>/", member.media_file, name="media_file"),
-    path("captions/<int:pk>.vtt", member.captions, name="captions"),
+    path("courses/<int:course_id>/survey/", survey.survey, name="survey"),
+    # the former "my courses" page, for old bookmarks: its content is a section of マイ研修
+    path("my/", site.my_courses_moved),
+    path("my/attempts/<int:pk>/", site.attempt_detail, name="attempt_detail"),
+    path("my/certificates/<str:number>.pdf", site.certificate_download, name="certificate_pdf"),
+    path("my/questions/", site.my_questions, name="my_questions"),
+    path("my/questions/<int:pk>/", site.question_detail, name="question_detail"),
+    path("questions/ask/", site.question_ask, name="question_ask"),
+    path("faq/", site.faq, name="faq"),
+    path("verify/", site.verify, name="verify"),
+    path("verify/<str:number>/", site.verify, name="verify_number"),
+    path("media/<int:pk>/", site.media_file, name="media_file"),
+    path("captions/<int:pk>.vtt", site.captions, name="captions"),
+    # the SCORM content origin only (courses/scorm/content.py): 404 on the site's own host
+    path("scorm/<str:token>/sco/<int:item_id>/", scorm.launcher, name="scorm_launch"),
+    path("scorm/<str:token>/files/<path:path>", scorm.package_file, name="scorm_file"),
+    path(
+        "scorm/<str:token>/commit/<int:item_id>/<str:session>/",
+        scorm.commit,
+        name="scorm_commit",
+    ),
 ]

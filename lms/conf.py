@@ -21,3 +21,8 @@ def cycles_ahead_days() -> int:
 def preview_limit() -> int:
     """How many matching members the requirement preview lists."""
     return getattr(settings, "LMS_PREVIEW_LIMIT", 50)
+
+
+def close_grace_days() -> int:
+    """Days after a cycle's due date before the nightly task closes it (確定)."""
+    return getattr(settings, "LMS_CLOSE_GRACE_DAYS", 0)

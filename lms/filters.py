@@ -9,11 +9,11 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 
 from courses.models import CoursePage, Enrolment
-from members.constants import PREFECTURE_CHOICES, Category
+from members.constants import AGE_BANDS, PREFECTURE_CHOICES, Category
 from members.models import Member
 
 from . import selectors
-from .models import Assignment, Cycle, Requirement, fiscal_year_of
+from .models import Assignment, Cycle, CycleResult, Requirement, fiscal_year_of
 
 
 def _cycles(request):
@@ -59,6 +59,39 @@ class AssignmentFilterSet(WagtailFilterSet):
     class Meta:
         model = Assignment
         fields = ["cycle", "requirement", "status", "prefecture", "category", "occupation"]
+
+
+PERSON_STATUS_CHOICES = [
+    ("required", _("Required (everyone but the withdrawn and exempt)")),
+    ("done", _("Completed (on time or late)")),
+    *Assignment.Status.choices,
+]
+
+
+class PeopleFilterSet(WagtailFilterSet):
+    """People of one cycle. The status filter is the dashboard's own (person_status_filter),
+    so a figure and the list it links to count the same rows."""
+
+    cycle = django_filters.ModelChoiceFilter(
+        label=_("Cycle"), queryset=_cycles, method="filter_nothing"
+    )
+    status = django_filters.ChoiceFilter(
+        label=_("Status"), choices=PERSON_STATUS_CHOICES, method="filter_status"
+    )
+    prefecture = django_filters.ChoiceFilter(label=_("Prefecture"), choices=PREFECTURE_CHOICES)
+    occupation = django_filters.CharFilter(label=_("Occupation"))
+    category = django_filters.ChoiceFilter(label=_("Category"), choices=Category.choices)
+    age_band = django_filters.TypedChoiceFilter(label=_("Age band"), choices=AGE_BANDS, coerce=int)
+
+    class Meta:
+        model = CycleResult
+        fields = ["cycle", "status", "prefecture", "occupation", "category", "age_band"]
+
+    def filter_nothing(self, queryset, name, value):
+        return queryset  # the view picks the cycle (the default one when none is chosen)
+
+    def filter_status(self, queryset, name, value):
+        return queryset.filter(selectors.person_status_filter(value)) if value else queryset
 
 
 def _fiscal_years():

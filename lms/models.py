@@ -1,4 +1,4 @@
-"""Site pages, and the compliance domain: campaigns, cycles, requirements, assignments."""
+"""The compliance domain: campaigns, cycles, requirements, assignments."""
 
 import datetime
 
@@ -14,27 +14,13 @@ from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from modelcluster.models import ClusterableModel
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
-from wagtail.fields import RichTextField, StreamField
-from wagtail.models import Orderable, Page
-from wagtail.search import index
+from wagtail.models import Orderable
 
-from courses.blocks import HOME_BLOCKS
 from members.constants import PREFECTURE_CHOICES, Category
+from members.fields import JapaneseDateField
+from members.storage import PrivateUploadTo, private_storage
 
 from . import conf
-
-
-class HomePage(Page):
-    intro = RichTextField(_("introduction"), blank=True)
-    body = StreamField(HOME_BLOCKS, blank=True, use_json_field=True, verbose_name=_("body"))
-
-    content_panels = Page.content_panels + [FieldPanel("intro"), FieldPanel("body")]
-    search_fields = Page.search_fields + [index.SearchField("intro")]
-    parent_page_types = ["wagtailcore.Page"]
-    max_count = None
-
-    class Meta:
-        verbose_name = _("home page")
 
 
 class ChoiceListField(models.JSONField):
@@ -92,11 +78,11 @@ class Campaign(models.Model):
             "(every year on the same day). Blank: a one-off campaign with a single cycle."
         ),
     )
-    first_opens_on = models.DateField(
+    first_opens_on = JapaneseDateField(
         _("opens on (first cycle)"),
         help_text=_("Rolling campaigns: the first day of joining that the first cycle covers."),
     )
-    first_due_on = models.DateField(
+    first_due_on = JapaneseDateField(
         _("due on (first cycle)"),
         help_text=_("Rolling campaigns: the last day of joining that the first cycle covers."),
     )
@@ -185,9 +171,9 @@ class Cycle(models.Model):
     )
     name = models.CharField(_("name"), max_length=100)
     fiscal_year = models.PositiveSmallIntegerField(_("fiscal year"))
-    opens_on = models.DateField(_("opens on"))
-    due_on = models.DateField(_("due on"))
-    closes_on = models.DateField(
+    opens_on = JapaneseDateField(_("opens on"))
+    due_on = JapaneseDateField(_("due on"))
+    closes_on = JapaneseDateField(
         _("records final after"),
         null=True,
         blank=True,
@@ -197,6 +183,29 @@ class Cycle(models.Model):
         ),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    closed_at = models.DateTimeField(
+        _("closed at"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("確定: each person's result is frozen; the figures no longer move."),
+    )
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("closed by"),
+    )
+    reopened_at = models.DateTimeField(
+        _("reopened at"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("A reopened cycle is not closed again by the nightly task: staff close it."),
+    )
 
     objects = CycleQuerySet.as_manager()
 
@@ -204,6 +213,7 @@ class Cycle(models.Model):
         verbose_name = _("cycle")
         verbose_name_plural = _("cycles")
         ordering = ["campaign", "-opens_on"]
+        permissions = [("close_cycle", _("Can close and reopen a cycle (確定)"))]
         constraints = [
             models.UniqueConstraint(fields=["campaign", "opens_on"], name="uniq_cycle_opening"),
             models.CheckConstraint(
@@ -214,9 +224,9 @@ class Cycle(models.Model):
     def __str__(self):
         return f"{self.campaign.name} {self.name}"
 
-    def is_current(self, day: datetime.date | None = None) -> bool:
-        day = day or timezone.localdate()
-        return self.opens_on <= day and (self.closes_on is None or day <= self.closes_on)
+    @property
+    def is_closed(self) -> bool:
+        return self.closed_at is not None
 
 
 class Requirement(ClusterableModel):
@@ -396,6 +406,18 @@ class Exemption(models.Model):
         related_name="+",
         verbose_name=_("revoked by"),
     )
+    evidence = models.FileField(
+        _("evidence document"),
+        storage=private_storage,
+        upload_to=PrivateUploadTo("exemptions"),
+        blank=True,
+        max_length=255,
+        help_text=_(
+            "Optional: the document behind the exemption (PDF or image). Kept in private "
+            "storage; only staff of the organisation download it, and each download is logged."
+        ),
+    )
+    evidence_name = models.CharField(_("evidence file name"), max_length=255, blank=True)
 
     class Meta:
         verbose_name = _("exemption")
@@ -408,6 +430,35 @@ class Exemption(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+    @property
+    def organisation_id(self):
+        """The member's organisation: where the evidence file is stored and whose audit log
+        records its downloads."""
+        return self.member.organisation_id if self.member_id else None
+
+
+class AssignmentQuerySet(models.QuerySet):
+    """Statuses by name, so other apps never retype their strings."""
+
+    def open(self):
+        """Still to do: not started, in progress or overdue."""
+        return self.filter(status__in=Assignment.OPEN)
+
+    def done(self):
+        return self.filter(status__in=Assignment.DONE)
+
+    def overdue(self, day: datetime.date | None = None):
+        """Overdue on ``day``: marked so, or still open past its due date (the nightly refresh
+        marks them; until it has run they are overdue all the same)."""
+        day = day or timezone.localdate()
+        return self.filter(
+            Q(status=Assignment.Status.OVERDUE)
+            | Q(
+                status__in=(Assignment.Status.ASSIGNED, Assignment.Status.IN_PROGRESS),
+                due_on__lt=day,
+            )
+        )
 
 
 class Assignment(models.Model):
@@ -423,6 +474,7 @@ class Assignment(models.Model):
         WITHDRAWN = "withdrawn", _("Withdrawn")
 
     DONE = (Status.COMPLETED, Status.COMPLETED_LATE)
+    OPEN = (Status.ASSIGNED, Status.IN_PROGRESS, Status.OVERDUE)
 
     member = models.ForeignKey(
         "members.Member",
@@ -439,10 +491,10 @@ class Assignment(models.Model):
     cycle = models.ForeignKey(
         Cycle, on_delete=models.CASCADE, related_name="assignments", verbose_name=_("cycle")
     )
-    starts_on = models.DateField(
+    starts_on = JapaneseDateField(
         _("counts from"), help_text=_("Completions from this day on satisfy the requirement.")
     )
-    due_on = models.DateField(_("due on"))
+    due_on = JapaneseDateField(_("due on"))
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.ASSIGNED
     )
@@ -457,6 +509,8 @@ class Assignment(models.Model):
     )
     created_at = models.DateTimeField(_("assigned at"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
+
+    objects = AssignmentQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("assignment")
@@ -478,3 +532,145 @@ class Assignment(models.Model):
     @property
     def is_done(self) -> bool:
         return self.status in self.DONE
+
+
+# --- people: one status per person and cycle -------------------------------------------------
+
+# A person's status in a cycle from all their requirements, strongest first: withdrawn >
+# exempt > overdue (any requirement overdue) > not started > in progress > completed late >
+# completed. The dashboard states it; every count of people and every list of people uses it.
+PERSON_PRECEDENCE = (
+    Assignment.Status.WITHDRAWN,
+    Assignment.Status.EXEMPT,
+    Assignment.Status.OVERDUE,
+    Assignment.Status.ASSIGNED,
+    Assignment.Status.IN_PROGRESS,
+    Assignment.Status.COMPLETED_LATE,
+    Assignment.Status.COMPLETED,
+)
+# Counted as required of a person: everyone but the withdrawn and the exempt.
+PERSON_REQUIRED = PERSON_PRECEDENCE[2:]
+
+
+class CycleResult(models.Model):
+    """One person in one cycle: their status by the precedence above, with the roster facts the
+    breakdowns group by. Kept up to date by the refresh while the cycle is open; frozen (never
+    written again) once the cycle is closed, so a closed cycle's figures do not move."""
+
+    organisation = models.ForeignKey(
+        "members.Organisation", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    cycle = models.ForeignKey(
+        Cycle, on_delete=models.CASCADE, related_name="results", verbose_name=_("cycle")
+    )
+    member = models.ForeignKey(
+        "members.Member", on_delete=models.CASCADE, related_name="cycle_results",
+        verbose_name=_("member"),
+    )  # fmt: skip
+    status = models.CharField(_("status"), max_length=16, choices=Assignment.Status.choices)
+    requirements = models.PositiveSmallIntegerField(_("requirements"), default=0)
+    due_on = JapaneseDateField(_("due on"), null=True, blank=True)
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    member_no = models.CharField(_("member number"), max_length=32)
+    name = models.CharField(_("name"), max_length=200)
+    prefecture = models.CharField(_("prefecture"), max_length=2, blank=True)
+    occupation = models.CharField(_("occupation"), max_length=200, blank=True)
+    category = models.CharField(_("category"), max_length=8, blank=True)
+    age_band = models.PositiveSmallIntegerField(_("age band"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("cycle result")
+        verbose_name_plural = _("cycle results")
+        constraints = [
+            models.UniqueConstraint(fields=["cycle", "member"], name="uniq_cycle_result")
+        ]
+        indexes = [
+            models.Index(
+                fields=["organisation", "cycle", "status"], name="lms_result_org_cycle_status"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.member_no} {self.cycle_id} {self.status}"
+
+
+class RequirementResult(models.Model):
+    """A closed cycle's per-requirement record of one person: status and the completion
+    evidence as they were when the cycle closed."""
+
+    organisation = models.ForeignKey(
+        "members.Organisation", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="requirement_results")
+    member = models.ForeignKey("members.Member", on_delete=models.CASCADE, related_name="+")
+    requirement = models.ForeignKey(Requirement, on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(_("status"), max_length=16, choices=Assignment.Status.choices)
+    starts_on = JapaneseDateField(_("counts from"))
+    due_on = JapaneseDateField(_("due on"))
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    enrolment = models.ForeignKey(
+        "courses.Enrolment", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("requirement result")
+        verbose_name_plural = _("requirement results")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cycle", "member", "requirement"], name="uniq_requirement_result"
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["organisation", "cycle", "requirement", "status"],
+                name="lms_reqresult_org_cycle",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.member_id} {self.requirement_id} {self.status}"
+
+
+class EvidencePack(models.Model):
+    """A 労働局 evidence pack as it was made (lms.evidence): a workbook of personal data, kept in
+    private storage and handed out only through the permission-checked, audit-logged download.
+    The figures it states are kept with it, so they can be read after the file is purged."""
+
+    organisation = models.ForeignKey(
+        "members.Organisation",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("organisation"),
+    )
+    cycle = models.ForeignKey(
+        Cycle, on_delete=models.CASCADE, related_name="evidence_packs", verbose_name=_("cycle")
+    )
+    file = models.FileField(
+        _("file"),
+        storage=private_storage,
+        upload_to=PrivateUploadTo("evidence_packs"),
+        blank=True,
+    )
+    file_name = models.CharField(_("file name"), max_length=255)
+    with_certificates = models.BooleanField(_("with the certificates (PDF)"), default=False)
+    figures = models.JSONField(_("figures"), default=dict, blank=True)
+    as_of = models.DateTimeField(_("as of"), default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("generated by"),
+    )
+    created_by_label = models.CharField(_("generated by"), max_length=150, blank=True)
+
+    class Meta:
+        verbose_name = _("evidence pack")
+        verbose_name_plural = _("evidence packs")
+        ordering = ["-as_of", "-pk"]
+        default_permissions = ("add", "view")
+
+    def __str__(self):
+        return self.file_name

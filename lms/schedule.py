@@ -1,4 +1,4 @@
-"""Periodic tasks of the compliance app (merged into beat by lms/celery.py)."""
+"""Periodic tasks of the compliance app (merged into beat by training_site/celery.py)."""
 
 from celery.schedules import crontab
 

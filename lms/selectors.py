@@ -8,8 +8,8 @@ import datetime
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
-from dateutil.relativedelta import relativedelta
 from django.db.models import (
+    BooleanField,
     Case,
     Count,
     DateField,
@@ -33,7 +33,17 @@ from members.constants import AGE_BANDS, PREFECTURE_BY_CODE, Category
 from members.models import Member, Membership
 from members.querysets import period_covers
 
-from .models import Assignment, Campaign, Cycle, Elective, Requirement, fiscal_year_of
+from .models import (
+    PERSON_REQUIRED,
+    Assignment,
+    Campaign,
+    Cycle,
+    CycleResult,
+    Elective,
+    Requirement,
+    RequirementResult,
+    fiscal_year_of,
+)
 
 Status = Assignment.Status
 
@@ -282,10 +292,11 @@ BREAKDOWNS = OrderedDict(
 
 @dataclass
 class Summary:
-    """Counts of one cycle (or one group within it)."""
+    """Counts by status of one cycle's people (or one group of them), or of one requirement."""
 
     label: str = ""
     counts: dict = field(default_factory=dict)
+    key: object = None  # the group's value (breakdowns) or the requirement's id
 
     def n(self, status) -> int:
         return self.counts.get(status, 0)
@@ -296,8 +307,8 @@ class Summary:
 
     @property
     def required(self) -> int:
-        """Members still required: everyone but the withdrawn and the exempt."""
-        return self.total - self.n(Status.WITHDRAWN) - self.n(Status.EXEMPT)
+        """Still required: everyone but the withdrawn and the exempt."""
+        return sum(self.n(status) for status in PERSON_REQUIRED)
 
     @property
     def completed(self) -> int:
@@ -316,26 +327,12 @@ class Summary:
         return data
 
 
-def _age_band_expression(on: datetime.date):
-    """Age band (10, 20, … 70) on ``on`` from the birth date, in SQL."""
-    whens = []
-    bands = [band for band, _label in AGE_BANDS]
-    for i, band in enumerate(bands):
-        upper = bands[i + 1] if i + 1 < len(bands) else None
-        # age >= band  <=>  born on or before (on - band years)
-        q = Q(member__birth_date__lte=on - relativedelta(years=band))
-        if upper is not None:
-            q &= Q(member__birth_date__gt=on - relativedelta(years=upper))
-        if i == 0:
-            q = Q(member__birth_date__gt=on - relativedelta(years=upper))
-        whens.append(When(q, then=Value(band)))
-    return Case(*whens, default=None, output_field=IntegerField())
-
-
+# the person's row holds the roster facts of the breakdowns (frozen with it once closed)
 BREAKDOWN_FIELDS = {
-    "prefecture": "member__prefecture",
-    "occupation": "member__occupation",
-    "category": "member__category",
+    "prefecture": "prefecture",
+    "occupation": "occupation",
+    "category": "category",
+    "age": "age_band",
 }
 
 
@@ -351,56 +348,101 @@ def _group_label(by: str, value) -> str:
     return str(value)
 
 
-def cycle_summary(*, cycle, requirement=None) -> Summary:
-    """Counts by status for a cycle: one GROUP BY over its assignments."""
-    qs = Assignment.objects.filter(cycle=cycle)
-    if requirement is not None:
-        qs = qs.filter(requirement=requirement)
-    counts = dict(qs.order_by().values_list("status").annotate(n=Count("id")))
+# --- people: one status per person (the precedence is PERSON_PRECEDENCE) ---------------------
+
+
+def person_statuses(*, cycle):
+    """One row per person of ``cycle`` (``CycleResult``: ``member_id``, ``status`` by the
+    documented precedence, ``due_on`` of their open requirements, ``completed_at`` of their
+    last completion, and the roster facts of the breakdowns). A closed cycle's rows are the
+    frozen ones; an open cycle's are kept current by the refresh."""
+    return CycleResult.objects.filter(organisation_id=cycle.campaign.organisation_id, cycle=cycle)
+
+
+def person_status_filter(status) -> Q:
+    """The rows a person-status figure counts: one status, or the pseudo-statuses
+    ``required`` (everyone but the withdrawn and exempt) and ``done`` (completed on time or
+    late). The dashboard's figures and the lists they link to both filter with this."""
+    if status == "required":
+        return Q(status__in=PERSON_REQUIRED)
+    if status == "done":
+        return Q(status__in=Assignment.DONE)
+    return Q(status=status)
+
+
+def members_with_status(*, cycle, status):
+    """The members of ``cycle`` whose person status is ``status`` (see person_status_filter)."""
+    people = person_statuses(cycle=cycle).filter(person_status_filter(status))
+    return Member.objects.filter(pk__in=people.values("member_id"))
+
+
+def cycle_summary(*, cycle) -> Summary:
+    """People of a cycle by person status: one GROUP BY over its result rows."""
+    counts = dict(
+        person_statuses(cycle=cycle).order_by().values_list("status").annotate(n=Count("pk"))
+    )
     return Summary(label=str(cycle), counts=counts)
 
 
-def cycle_breakdown(*, cycle, by: str, requirement=None) -> list[Summary]:
-    """Counts by status per prefecture, occupation, category or age band: one GROUP BY."""
+def cycle_breakdown(*, cycle, by: str) -> list[Summary]:
+    """People by status per prefecture, occupation, category or age band: one GROUP BY."""
     if by not in BREAKDOWNS:
         raise ValueError(f"unknown breakdown {by!r}; choose from {', '.join(BREAKDOWNS)}")
-    qs = Assignment.objects.filter(cycle=cycle)
-    if requirement is not None:
-        qs = qs.filter(requirement=requirement)
-    group = _age_band_expression(cycle.opens_on) if by == "age" else F(BREAKDOWN_FIELDS[by])
     rows = (
-        qs.order_by().annotate(group=group).values_list("group", "status").annotate(n=Count("id"))
+        person_statuses(cycle=cycle)
+        .order_by()
+        .values_list(BREAKDOWN_FIELDS[by], "status")
+        .annotate(n=Count("pk"))
     )
     groups: dict = {}
     for value, status, n in rows:
         groups.setdefault(value, {})[status] = n
-    summaries = [Summary(label=_group_label(by, v), counts=c) for v, c in groups.items()]
 
     def sort_key(item):
-        value = item[0]
-        if by == "prefecture" or by == "age" or by == "category":
-            return (value in (None, ""), str(value or ""))
-        return (value in (None, ""), -sum(item[1].values()), str(value))
+        value, counts = item
+        if by == "occupation":
+            return (value in (None, ""), -sum(counts.values()), str(value))
+        return (value in (None, ""), str(value if value is not None else ""))
 
-    order = sorted(groups.items(), key=sort_key)
-    by_value = dict(zip(groups.keys(), summaries, strict=True))
-    return [by_value[v] for v, _c in order]
+    return [
+        Summary(label=_group_label(by, value), counts=counts, key=value)
+        for value, counts in sorted(groups.items(), key=sort_key)
+    ]
 
 
-def cycle_daily_completions(*, cycle, requirement=None, until=None) -> list[tuple]:
-    """[(day, completed that day, cumulative)] from the opening day to the due date (or today,
-    when later), counting completions that satisfy the cycle."""
-    qs = Assignment.objects.filter(cycle=cycle, completed_at__isnull=False)
-    if requirement is not None:
-        qs = qs.filter(requirement=requirement)
+def requirement_summaries(*, cycle) -> list[Summary]:
+    """Requirements (not people) of a cycle by status, one row per requirement: from the frozen
+    rows once the cycle is closed, else from the assignments. One GROUP BY."""
+    if cycle.is_closed:
+        rows = RequirementResult.objects.filter(
+            organisation_id=cycle.campaign.organisation_id, cycle=cycle
+        )
+    else:
+        rows = Assignment.objects.filter(cycle=cycle)
+    counts: dict = {}
+    for requirement_id, status, n in (
+        rows.order_by().values_list("requirement_id", "status").annotate(n=Count("pk"))
+    ):
+        counts.setdefault(requirement_id, {})[status] = n
+    requirements = Requirement.objects.filter(pk__in=counts).order_by("sort_order", "pk")
+    return [Summary(label=r.name, counts=counts[r.pk], key=r.pk) for r in requirements]
+
+
+def cycle_daily_completions(*, cycle, until=None) -> list[tuple]:
+    """[(day, people who completed that day, cumulative)] from the opening day to the due date
+    (or today, when later): a person completes with the last of their requirements."""
     per_day = dict(
-        qs.order_by()
+        person_statuses(cycle=cycle)
+        .filter(person_status_filter("done"), completed_at__isnull=False)
+        .order_by()
         .annotate(day=TruncDate("completed_at"))
         .values_list("day")
-        .annotate(n=Count("id"))
+        .annotate(n=Count("pk"))
     )
     today = timezone.localdate()
     end = until or max(cycle.due_on, min(today, cycle.closes_on or today))
+    if cycle.is_closed:
+        end = min(end, timezone.localdate(cycle.closed_at))
     start = min([cycle.opens_on, *per_day.keys()])
     days, total, day = [], 0, start
     while day <= end:
@@ -408,6 +450,35 @@ def cycle_daily_completions(*, cycle, requirement=None, until=None) -> list[tupl
         days.append((day, per_day.get(day, 0), total))
         day += datetime.timedelta(days=1)
     return days
+
+
+@dataclass
+class ChangesAfterClosing:
+    """確定後の変動: what happened to a closed cycle's people since, shown beside the frozen
+    figures and never merged into them."""
+
+    withdrawn: int = 0  # 期限後に脱退: not withdrawn when closed, withdrawn now
+    completed: int = 0  # 期限後に修了: not done when closed, every requirement done now
+
+
+def changes_after_closing(*, cycle) -> ChangesAfterClosing | None:
+    if not cycle.is_closed:
+        return None
+    frozen = person_statuses(cycle=cycle)
+    live = Assignment.objects.filter(cycle=cycle, member=OuterRef("member_id"))
+    counts = frozen.aggregate(
+        withdrawn=Count(
+            "pk",
+            filter=~Q(status=Status.WITHDRAWN) & Q(Exists(live.filter(status=Status.WITHDRAWN))),
+        ),
+        completed=Count(
+            "pk",
+            filter=Q(status__in=Assignment.OPEN)
+            & Q(Exists(live.filter(status__in=Assignment.DONE)))
+            & ~Q(Exists(live.exclude(status__in=Assignment.DONE))),
+        ),
+    )
+    return ChangesAfterClosing(**counts)
 
 
 def completion_chart(*, daily, required: int, width=640, height=200, pad=32) -> dict:
@@ -452,14 +523,13 @@ class MyTraining:
     member: Member
     required: list = field(default_factory=list)  # current assignments
     electives: list = field(default_factory=list)  # CoursePages
-    history: list = field(default_factory=list)  # [(fiscal year, [Enrolment, …])]
     questions: list = field(default_factory=list)
     progress: dict = field(default_factory=dict)  # course_id -> CourseProgress
 
 
 def my_training(*, member, today=None) -> MyTraining:
     """Everything マイ研修 shows for one member, in a fixed number of queries."""
-    from courses.models import Enrolment, Question
+    from courses.models import Question
     from courses.selectors import course_progress
 
     today = today or timezone.localdate()
@@ -480,15 +550,6 @@ def my_training(*, member, today=None) -> MyTraining:
         .order_by("sort_order", "pk")
         if e.course.live
     ]
-    completed = list(
-        Enrolment.objects.filter(member=member, completed_at__isnull=False)
-        .select_related("course", "certificate")
-        .order_by("-completed_at")
-    )
-    history: dict[int, list] = {}
-    for enrolment in completed:
-        local = timezone.localdate(enrolment.completed_at)
-        history.setdefault(fiscal_year_of(local), []).append(enrolment)
     courses = {c.pk: c for a in assignments for c in a.requirement.courses.all()}
     courses.update({c.pk: c for c in electives})
     progress = course_progress(member=member, courses=list(courses.values())) if courses else {}
@@ -499,7 +560,6 @@ def my_training(*, member, today=None) -> MyTraining:
         member=member,
         required=assignments,
         electives=electives,
-        history=sorted(history.items(), reverse=True),
         questions=questions,
         progress=progress,
     )
@@ -523,8 +583,9 @@ def member_transcript(*, member) -> dict:
 
 
 def with_evidence(enrolments):
-    """Annotate attempts with ``total_active_seconds`` and ``best_score`` (final quiz, else any
-    quiz), each a correlated subquery so the two never multiply each other's rows."""
+    """Annotate attempts with ``total_active_seconds``, ``best_score`` (final quiz, else any
+    quiz) and ``best_passed`` (whether that attempt passed), each a correlated subquery so they
+    never multiply each other's rows."""
     from courses.models import LessonProgress, QuizAttempt
 
     seconds = (
@@ -534,16 +595,55 @@ def with_evidence(enrolments):
         .annotate(total=Sum("active_seconds"))
         .values("total")
     )
-    score = (
-        QuizAttempt.objects.filter(enrolment=OuterRef("pk"))
-        .order_by(F("lesson_id").asc(nulls_first=True), "-score")  # the final quiz first
-        .values("score")[:1]
+    best = QuizAttempt.objects.filter(enrolment=OuterRef("pk")).order_by(
+        F("lesson_id").asc(nulls_first=True),
+        "-score",
+        "-passed",  # the final quiz first
     )
     return enrolments.annotate(
         total_active_seconds=Coalesce(Subquery(seconds, output_field=IntegerField()), 0),
-        best_score=Subquery(score, output_field=IntegerField()),
+        best_score=Subquery(best.values("score")[:1], output_field=IntegerField()),
+        best_passed=Subquery(best.values("passed")[:1], output_field=BooleanField()),
     )
 
 
-def requirements_for_cycle(cycle) -> list[Requirement]:
-    return list(cycle.campaign.requirements.filter(is_active=True).order_by("sort_order", "pk"))
+# --- the office home and the member page ----------------------------------------------------
+
+
+@dataclass
+class OpenCycle:
+    cycle: Cycle
+    summary: Summary
+    days_left: int  # negative once the due date has passed
+
+
+def open_cycles_progress(*, user, today=None) -> list[OpenCycle]:
+    """The staff user's cycles that are open (opened, not closed), each with its people."""
+    today = today or timezone.localdate()
+    cycles = staff_cycles(user=user).current(today).filter(closed_at__isnull=True)
+    return [
+        OpenCycle(cycle, cycle_summary(cycle=cycle), (cycle.due_on - today).days)
+        for cycle in cycles.order_by("due_on", "pk")
+    ]
+
+
+def member_training_record(*, member) -> list[dict]:
+    """Each cycle of one member, newest first: the person's status in it and each
+    requirement with its status, due date and the completion that satisfied it (source,
+    certificate). Three queries."""
+    results = {
+        r.cycle_id: r for r in CycleResult.objects.filter(member=member).only("cycle_id", "status")
+    }
+    cycles: dict[int, dict] = {}
+    for assignment in (
+        Assignment.objects.filter(member=member)
+        .select_related("requirement", "cycle__campaign", "enrolment__course")
+        .select_related("enrolment__certificate")
+        .order_by("-cycle__opens_on", "requirement__sort_order", "pk")
+    ):
+        entry = cycles.setdefault(
+            assignment.cycle_id,
+            {"cycle": assignment.cycle, "result": results.get(assignment.cycle_id), "rows": []},
+        )
+        entry["rows"].append(assignment)
+    return list(cycles.values())

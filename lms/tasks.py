@@ -5,7 +5,9 @@ from celery import shared_task
 from members.models import Organisation
 
 
-@shared_task(name="lms.refresh_assignments")
+# One organisation's refresh of 100,000 members takes seconds (bench/assignments.py); the
+# nightly run does every organisation. The limits stop a stuck run, not a slow one.
+@shared_task(name="lms.refresh_assignments", soft_time_limit=15 * 60, time_limit=16 * 60)
 def refresh_assignments(organisation_id: int, requirement_id: int | None = None) -> dict:
     from .models import Requirement
     from .services import assignments_refresh
@@ -22,14 +24,16 @@ def refresh_assignments(organisation_id: int, requirement_id: int | None = None)
     return {"upserted": result.upserted, "removed": result.removed, **result.status_changes}
 
 
-@shared_task(name="lms.nightly_refresh")
+@shared_task(name="lms.nightly_refresh", soft_time_limit=50 * 60, time_limit=55 * 60)
 def nightly_refresh() -> dict:
-    """Create upcoming cycles, then refresh every organisation's assignments (overdue etc.)."""
-    from .services import assignments_refresh_all, cycles_ensure_all
+    """Create upcoming cycles, refresh every organisation's assignments (overdue etc.), then
+    close (確定) the cycles whose due date and grace period have passed."""
+    from .services import assignments_refresh_all, cycles_close_due, cycles_ensure_all
 
     created = cycles_ensure_all()
     results = assignments_refresh_all()
-    return {"cycles_created": created, "organisations": len(results)}
+    closed = cycles_close_due()
+    return {"cycles_created": created, "organisations": len(results), "closed": len(closed)}
 
 
 @shared_task(name="lms.record_completion")

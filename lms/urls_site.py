@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views_site
+from .views import site as views_site
 
 app_name = "lms"
 

@@ -9,11 +9,20 @@ from wagtail.admin.panels import FieldPanel, ObjectList
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.permission_policies import ModelPermissionPolicy
 
+from courses.models import SurveyResponse
 from members.admin_scoping import OrganisationScopedViewSet
 
-from . import views_admin as views
-from .forms import CampaignForm, CycleForm, ElectiveForm, ExemptionForm, RequirementForm
-from .models import Assignment, Campaign, Cycle, Elective, Exemption, Requirement
+from .forms import (
+    CampaignForm,
+    CycleForm,
+    ElectiveForm,
+    EvidencePackForm,
+    ExemptionForm,
+    RequirementForm,
+)
+from .models import Assignment, Campaign, Cycle, Elective, EvidencePack, Exemption, Requirement
+from .views import admin as views
+from .views import survey_admin as survey_views
 
 
 class ScopedViewSet(OrganisationScopedViewSet):
@@ -113,7 +122,16 @@ class ExemptionViewSet(ScopedViewSet):
     menu_label = _("Exemptions")
     add_view_class = views.ExemptionCreateView
     edit_view_class = views.ExemptionEditView
-    list_display = ["member", "requirement", "cycle", "granted_at", "granted_by", "revoked_at"]
+    index_view_class = views.ExemptionIndexView
+    list_display = [
+        "member",
+        "requirement",
+        "cycle",
+        "granted_at",
+        "granted_by",
+        "revoked_at",
+        views.ExemptionEvidenceColumn("evidence", label=_("Evidence document")),
+    ]
     list_filter = ["requirement"]
     search_fields = ["member__member_no", "member__name", "reason"]
     ordering = ["-granted_at"]
@@ -123,9 +141,42 @@ class ExemptionViewSet(ScopedViewSet):
             FieldPanel("requirement"),
             FieldPanel("cycle"),
             FieldPanel("reason"),
+            FieldPanel("evidence"),
             FieldPanel("revoke"),
         ],
         base_form_class=ExemptionForm,
+    )
+
+    def get_urlpatterns(self):
+        return [
+            *super().get_urlpatterns(),
+            path("import/", views.ExemptionImportView.as_view(), name="import"),
+        ]
+
+
+class EvidencePackViewSet(ScopedViewSet):
+    """労働局 evidence packs: made from a cycle, downloaded through the private-file view."""
+
+    model = EvidencePack
+    name = "lms_evidence_pack"
+    url_prefix = "lms/evidence-packs"
+    icon = "download"
+    menu_label = _("Evidence packs")
+    add_view_class = views.EvidencePackCreateView
+    index_view_class = views.EvidencePackIndexView
+    inspect_view_enabled = False
+    list_display = [
+        "file_name",
+        "cycle",
+        "as_of",
+        "created_by_label",
+        views.EvidencePackDownloadColumn("download", label=_("File")),
+    ]
+    list_filter = ["cycle__fiscal_year"]
+    ordering = ["-as_of", "-pk"]
+    edit_handler = ObjectList(
+        [FieldPanel("cycle"), FieldPanel("with_certificates")],
+        base_form_class=EvidencePackForm,
     )
 
 
@@ -133,7 +184,14 @@ class ComplianceGroup(ViewSetGroup):
     menu_label = _("Training compliance")
     menu_icon = "tasks"
     menu_order = 250
-    items = (CampaignViewSet, RequirementViewSet, CycleViewSet, ElectiveViewSet, ExemptionViewSet)
+    items = (
+        CampaignViewSet,
+        RequirementViewSet,
+        CycleViewSet,
+        ElectiveViewSet,
+        ExemptionViewSet,
+        EvidencePackViewSet,
+    )
 
 
 @hooks.register("register_admin_viewset")
@@ -145,6 +203,27 @@ def register_viewsets():
 
 report_urls = [
     path("dashboard/", views.DashboardView.as_view(), name="dashboard"),
+    path("dashboard/export/", views.DashboardExportView.as_view(), name="dashboard_export"),
+    path(
+        "cycles/<int:cycle_id>/close/",
+        views.CycleStateView.as_view(action="close"),
+        name="cycle_close",
+    ),
+    path(
+        "cycles/<int:cycle_id>/reopen/",
+        views.CycleStateView.as_view(action="reopen"),
+        name="cycle_reopen",
+    ),
+    path("people/", views.PeopleReportView.as_view(), name="people"),
+    path(
+        "people/results/", views.PeopleReportView.as_view(results_only=True), name="people_results"
+    ),
+    path("in-progress/", views.InProgressReportView.as_view(), name="in_progress"),
+    path(
+        "in-progress/results/",
+        views.InProgressReportView.as_view(results_only=True),
+        name="in_progress_results",
+    ),
     path("assignments/", views.AssignmentReportView.as_view(), name="assignments"),
     path(
         "assignments/results/",
@@ -182,6 +261,12 @@ report_urls = [
         name="transcripts_results",
     ),
     path("transcripts/<int:member_id>/", views.TranscriptView.as_view(), name="transcript"),
+    path("surveys/", survey_views.SurveyReportView.as_view(), name="surveys"),
+    path(
+        "surveys/<int:cycle_id>/<int:course_id>/",
+        survey_views.SurveyResultsView.as_view(),
+        name="survey_results",
+    ),
 ]
 
 
@@ -201,10 +286,12 @@ REPORTS = [
     ("dashboard", _("Campaign dashboard"), "table", 1),
     ("overdue", _("Overdue"), "warning", 2),
     ("not_started", _("Not started"), "time", 3),
-    ("completed", _("Completed"), "success", 4),
-    ("assignments", _("Assignments"), "list-ul", 5),
-    ("learners", _("Learners list"), "group", 6),
-    ("transcripts", _("Transcripts"), "doc-full", 7),
+    ("in_progress", _("In progress"), "resubmit", 4),
+    ("completed", _("Completed"), "success", 5),
+    ("people", _("People"), "group", 6),
+    ("assignments", _("Assignments (per requirement)"), "list-ul", 7),
+    ("learners", _("Learners list"), "group", 8),
+    ("transcripts", _("Transcripts"), "doc-full", 9),
 ]
 
 
@@ -224,3 +311,49 @@ def _report_item(name, label, icon, order):
 
 for _args in REPORTS:
     hooks.register("register_reports_menu_item", _report_item(*_args))
+
+
+@hooks.register("register_log_actions")
+def register_cycle_log_actions(actions):
+    actions.register_action("lms.cycle_close", _("Close a cycle (確定)"), _("Cycle closed (確定)"))
+    actions.register_action("lms.cycle_reopen", _("Reopen a cycle"), _("Cycle reopened"))
+
+
+# --- the office home and the member page ------------------------------------------------------
+
+
+@hooks.register("construct_homepage_panels")
+def office_home_campaigns(request, panels):
+    panel = views.office_campaign_panel(request)
+    if panel is not None:
+        panels.append(panel)
+
+
+@hooks.register("member_page_sections")
+def member_training_record(request, member):
+    return views.training_record_html(request=request, member=member)
+
+
+class SurveyReportMenuItem(ReportMenuItem):
+    permission_policy = ModelPermissionPolicy(SurveyResponse)
+
+    def is_shown(self, request):
+        return self.permission_policy.user_has_permission(request.user, "view")
+
+
+@hooks.register("register_reports_menu_item")
+def register_survey_report():
+    return SurveyReportMenuItem(
+        _("Post-course surveys"),
+        reverse("lms_reports:surveys"),
+        name="lms-surveys",
+        icon_name="pick",
+        order=8,
+    )
+
+
+@hooks.register("member_disclosure_sheets")
+def member_assignments_disclosure(member):
+    from .privacy import disclosure_sheets
+
+    return disclosure_sheets(member)

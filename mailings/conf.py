@@ -58,14 +58,22 @@ def retry_backoff_seconds() -> list[int]:
     return _get("RETRY_BACKOFF_SECONDS", [60, 300, 900, 3600])
 
 
+def connection_errors_to_pause() -> int:
+    """Lost SMTP connections in a row after which a worker stops its chunk and waits: a
+    server that drops us three times running is down or refusing us, and hammering it would
+    only spend the rows' attempts."""
+    return _get("CONNECTION_ERRORS_TO_PAUSE", 3)
+
+
+def pause_seconds() -> int:
+    """How long a mailing waits after ``connection_errors_to_pause`` before a fresh task tries
+    again (long enough for a restarting MTA, short against the lease)."""
+    return _get("PAUSE_SECONDS", 30)
+
+
 def stall_seconds() -> int:
     """A sending mailing with no heartbeat for this long is restarted by the periodic tick."""
     return _get("STALL_SECONDS", 90)
-
-
-def unsubscribe_mailto_domain() -> str:
-    """Domain of the List-Unsubscribe mailto address when the organisation sets none."""
-    return _get("UNSUBSCRIBE_MAILTO", "")
 
 
 def list_id_domain() -> str:
@@ -83,4 +91,7 @@ def preview_limit() -> int:
 
 
 def site_url() -> str:
-    return getattr(settings, "SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+    """SITE_URL, else the Wagtail Site's root URL (members.conf.site_url)."""
+    from members.conf import site_url
+
+    return site_url()

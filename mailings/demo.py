@@ -236,16 +236,18 @@ def _consents(organisation):
 
 def seed(*, stdout, **kwargs) -> None:
     from django.contrib.auth import get_user_model
+    from wagtail.models import Site
 
-    from lms.models import Campaign, HomePage
+    from lms.models import Campaign
     from members.models import Organisation
 
     from .models import OrganisationMailSettings, ReminderSchedule
 
     organisation = Organisation.objects.filter(slug=MAIN_ORG_SLUG).first()
-    home = HomePage.objects.first()
+    site = Site.objects.filter(is_default_site=True).select_related("root_page").first()
+    home = site.root_page.specific if site else None
     if organisation is None or home is None:
-        stdout.write("  mailings: no demo organisation or home page; skipped")
+        stdout.write("  mailings: no demo organisation or site root page; skipped")
         return
     staff_user = get_user_model().objects.filter(username="staff").first()
     with transaction.atomic():

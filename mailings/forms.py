@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 
+from members.admin_scoping import ScopedOrganisationForm
 from members.constants import PREFECTURE_CHOICES, Category
 from members.forms import TEXT_FILE_EXTENSIONS, validate_upload_size
 from members.models import Member, Occupation
@@ -21,13 +22,6 @@ class PreferencesForm(forms.Form):
 
 def _orgs(user):
     return organisations_for_staff(user=user)
-
-
-class ScopedOrganisationForm(WagtailAdminModelForm):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if "organisation" in self.fields:
-            self.fields["organisation"].queryset = _orgs(self.for_user)
 
 
 class AudienceForm(ScopedOrganisationForm):
@@ -142,6 +136,23 @@ class CampaignScopedForm(WagtailAdminModelForm):
         if any(d <= 0 or d > 365 for d in days):
             raise forms.ValidationError(_("Days must be between 1 and 365."))
         return days
+
+
+class DaysListField(forms.CharField):
+    """Days as staff type and read them: 「14, 7, 1」 (or 「14、7、1」), never [14, 7, 1]."""
+
+    def prepare_value(self, value):
+        if isinstance(value, (list, tuple)):
+            return ", ".join(str(day) for day in value)
+        return value
+
+
+class ReminderScheduleForm(CampaignScopedForm):
+    days_before = DaysListField(
+        label=_("Reminders, days before the due date"),
+        required=False,
+        help_text=_("e.g. 14, 7, 1 (blank: no reminders before the due date)"),
+    )
 
 
 class SendForm(forms.Form):

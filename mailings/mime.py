@@ -22,6 +22,8 @@ from django.core.mail import EmailMultiAlternatives
 from django.urls import reverse
 from django.utils.functional import cached_property
 
+from members import mailheaders
+
 from . import conf
 from .rendering import compile_slots, fill
 
@@ -56,29 +58,10 @@ def preferences_url() -> str:
     return conf.site_url() + reverse("mailings:preferences")
 
 
-def encode_header_text(text: str) -> str:
-    """RFC 2047 encoded words (UTF-8, base64), folded; ASCII passes through."""
-    if text.isascii():
-        return text
-    words, chunk = [], b""
-    for char in text:
-        b = char.encode("utf-8")
-        if len(chunk) + len(b) > 45:
-            words.append(chunk)
-            chunk = b""
-        chunk += b
-    if chunk:
-        words.append(chunk)
-    return "\r\n ".join("=?utf-8?b?%s?=" % base64.b64encode(w).decode("ascii") for w in words)
-
-
-def encode_address(address: str) -> str:
-    name, addr = parseaddr(address)
-    if not name:
-        return addr
-    if name.isascii():
-        return formataddr((name, addr))
-    return f"{encode_header_text(name)} <{addr}>"
+# Headers are built by members.mailheaders (the one builder; it refuses CR/LF): re-exported
+# here for the callers of this module.
+encode_header_text = mailheaders.encode_header_text
+encode_address = mailheaders.encode_address
 
 
 def _b64_body(text: str) -> bytes:
@@ -177,7 +160,8 @@ class MessageFactory:
             f"{organisation.slug}.{conf.list_id_domain()}"
         )
         label = list_id_name or organisation.name
-        self.list_id = f"{encode_header_text(label)} <{list_id}>"
+        mailheaders.header_value(list_id, name="List-Id")
+        self.list_id = f"{encode_header_text(label, name='List-Id')} <{list_id}>"
         self.list_id_raw = f"{label} <{list_id}>"
         self.html_parts = compile_slots(html_template)
         self.text_parts = compile_slots(text_template)
@@ -185,14 +169,14 @@ class MessageFactory:
         self.unsubscribe_url_parts = unsubscribe_url("TOKEN").split("TOKEN")
         self.boundary = f"=_m{mailing_id}_{int(time.time())}_alt"
         shared = [
-            f"From: {encode_address(self.from_email)}",
-            f"Subject: {encode_header_text(subject)}",
+            mailheaders.header_line("From", self.from_email, address=True),
+            mailheaders.header_line("Subject", subject),
             "MIME-Version: 1.0",
             f"List-Id: {self.list_id}",
             "List-Unsubscribe-Post: List-Unsubscribe=One-Click",
         ]
         if self.reply_to:
-            shared.append(f"Reply-To: {self.reply_to[0]}")
+            shared.append(mailheaders.header_line("Reply-To", self.reply_to[0], address=True))
         shared.append(f'Content-Type: multipart/alternative; boundary="{self.boundary}"')
         self.shared_headers = "\r\n".join(shared).encode("utf-8") + CRLF
         b = self.boundary.encode("ascii")
@@ -242,8 +226,9 @@ class MessageFactory:
         mailto = f"mailto:{self.unsubscribe_mailto}?subject=unsubscribe-{token}"
         html_body = fill(self.html_parts, values, escape=True)
         text_body = fill(self.text_parts, values, escape=False)
+        mailheaders.header_value(email_address, name="To")
         to_header = (
-            f"{encode_header_text(name)} <{email_address}>"
+            f"{encode_header_text(name, name='To')} <{email_address}>"
             if name and not name.isascii()
             else encode_address(formataddr((name, email_address)) if name else email_address)
         )

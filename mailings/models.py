@@ -1,18 +1,28 @@
 """Newsletters, audiences, consent, and the per-recipient state of every send."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
-from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.admin.panels import FieldPanel, HelpPanel, MultiFieldPanel
 from wagtail.fields import StreamField
 from wagtail.models import Page
 from wagtail.search import index
 
+from members.fields import JapaneseDateField
+from members.mailheaders import validate_single_line
 from members.models import Member, Organisation
+from members.publishing import EditorsPublishChildrenMixin, EditorsPublishMixin
 
 from . import conf
 from .blocks import NEWSLETTER_BLOCKS
+from .panels import MergeTagWarningPanel
+from .rendering import validate_mail_text
+
+# An SMTP reply or an ESP's event description is kept up to this many characters: every
+# server's reply fits whole, and one that answers with a page of HTML cannot fill the table.
+ERROR_MAX_CHARS = 2000
 
 
 class OrganisationMailSettings(models.Model):
@@ -33,6 +43,7 @@ class OrganisationMailSettings(models.Model):
         _("List-Id"),
         max_length=200,
         blank=True,
+        validators=[validate_single_line],
         help_text=_('e.g. "newsletter.example.jp"; blank derives one from the organisation.'),
     )
     unsubscribe_mailto = models.EmailField(
@@ -209,8 +220,8 @@ class Audience(models.Model):
     work_types = models.JSONField(_("business / work types"), default=list, blank=True)
     occupations = models.JSONField(_("occupations"), default=list, blank=True)
     prefectures = models.JSONField(_("prefectures"), default=list, blank=True)
-    joined_from = models.DateField(_("joined on or after"), null=True, blank=True)
-    joined_to = models.DateField(_("joined on or before"), null=True, blank=True)
+    joined_from = JapaneseDateField(_("joined on or after"), null=True, blank=True)
+    joined_to = JapaneseDateField(_("joined on or before"), null=True, blank=True)
     cycle = models.ForeignKey(
         "lms.Cycle",
         on_delete=models.SET_NULL,
@@ -312,7 +323,7 @@ class Mailing(models.Model):
         verbose_name=_("audience"),
     )
     audience_name = models.CharField(_("audience"), max_length=200, blank=True)
-    subject = models.CharField(_("subject"), max_length=255)
+    subject = models.CharField(_("subject"), max_length=255, validators=[validate_single_line])
     preheader = models.CharField(_("preheader"), max_length=255, blank=True)
     html_template = models.TextField(_("HTML body"), blank=True)
     text_template = models.TextField(_("plain-text body"), blank=True)
@@ -411,7 +422,7 @@ class MailingRecipient(models.Model):
         return f"<m{self.mailing_id}.r{self.pk}@{domain}>"
 
 
-class NewsletterIndexPage(Page):
+class NewsletterIndexPage(EditorsPublishChildrenMixin, Page):
     """安全衛生メールマガジン: the archive of published newsletters."""
 
     intro = models.TextField(_("introduction"), blank=True)
@@ -431,7 +442,16 @@ class NewsletterIndexPage(Page):
         return context
 
 
-class NewsletterPage(Page):
+class StaffSendPanel(HelpPanel):
+    """Shown to those who write an issue but do not send it (editors): who sends it."""
+
+    class BoundPanel(HelpPanel.BoundPanel):
+        def is_shown(self):
+            user = self.request.user if self.request else None
+            return bool(user) and not user.has_perm("mailings.add_mailing") and super().is_shown()
+
+
+class NewsletterPage(EditorsPublishMixin, Page):
     """One issue of the safety newsletter, written once, sent by e-mail and archived."""
 
     class Visibility(models.TextChoices):
@@ -445,7 +465,11 @@ class NewsletterPage(Page):
         verbose_name=_("organisation"),
     )
     subject = models.CharField(
-        _("e-mail subject"), max_length=200, blank=True, help_text=_("Blank uses the title.")
+        _("e-mail subject"),
+        max_length=200,
+        blank=True,
+        help_text=_("Blank uses the title."),
+        validators=[validate_single_line],
     )
     preheader = models.CharField(
         _("preheader"),
@@ -460,7 +484,15 @@ class NewsletterPage(Page):
         blank=True,
         help_text=_("First line of the mail. {{ name }} becomes the member's name."),
     )
-    body = StreamField(NEWSLETTER_BLOCKS, use_json_field=True, verbose_name=_("body"))
+    body = StreamField(
+        NEWSLETTER_BLOCKS,
+        use_json_field=True,
+        verbose_name=_("body"),
+        help_text=_(
+            "Greet the member in the greeting field, not here: merge tags such as {{ name }} "
+            "are not shown on the web archive."
+        ),
+    )
     archive_visibility = models.CharField(
         _("web archive"),
         max_length=20,
@@ -469,12 +501,21 @@ class NewsletterPage(Page):
         help_text=_("Who may read this issue on the site."),
     )
 
-    content_panels = Page.content_panels + [
+    content_panels = [
+        StaffSendPanel(
+            content=_(
+                "Sending is done by the office. When you publish this issue, the "
+                "organisation's staff are told it is ready to send."
+            ),
+            heading=_("Sending is done by the office"),
+        ),
+        *Page.content_panels,
         FieldPanel("organisation"),
         MultiFieldPanel(
             [FieldPanel("subject"), FieldPanel("preheader"), FieldPanel("greeting")],
             heading=_("E-mail"),
         ),
+        MergeTagWarningPanel(),
         FieldPanel("body"),
         FieldPanel("archive_visibility"),
     ]
@@ -489,6 +530,14 @@ class NewsletterPage(Page):
     @property
     def email_subject(self) -> str:
         return self.subject or self.title
+
+    def clean(self):
+        super().clean()
+        if not self.subject:  # the title becomes the subject: one line too
+            try:
+                validate_single_line(self.title)
+            except ValidationError as error:
+                raise ValidationError({"title": error.messages})
 
     preview_modes = [
         ("", _("Web archive")),
@@ -549,9 +598,7 @@ class ReminderSchedule(models.Model):
         help_text=_("e.g. 14, 7, 1"),
     )
     overdue_notice = models.BooleanField(_("overdue notice the day after"), default=True)
-    weekly_overdue = models.BooleanField(
-        _("then weekly until done"), default=False, help_text=_("Off by default.")
-    )
+    weekly_overdue = models.BooleanField(_("then weekly until done"), default=True)
     staff_digest = models.BooleanField(_("weekly digest of overdue members to staff"), default=True)
     digest_weekday = models.PositiveSmallIntegerField(
         _("digest weekday"), choices=WEEKDAYS, default=0
@@ -581,9 +628,12 @@ class ReminderTemplate(models.Model):
         verbose_name=_("organisation"),
     )
     step = models.CharField(_("step"), max_length=20, choices=Step.choices)
-    subject = models.CharField(_("subject"), max_length=200)
+    subject = models.CharField(
+        _("subject"), max_length=200, validators=[validate_single_line, validate_mail_text]
+    )
     body = models.TextField(
         _("text"),
+        validators=[validate_mail_text],
         help_text=_(
             "Placeholders: {{ name }}, {{ campaign }}, {{ cycle }}, {{ due_date }}, "
             "{{ days_left }}, {{ courses }} (list with links and progress), {{ progress }}."
@@ -655,7 +705,7 @@ class StaffDigest(models.Model):
     cycle = models.ForeignKey(
         "lms.Cycle", on_delete=models.CASCADE, related_name="+", verbose_name=_("cycle")
     )
-    week_of = models.DateField(_("week of"))
+    week_of = JapaneseDateField(_("week of"))
     overdue_count = models.PositiveIntegerField(_("overdue"), default=0)
     recipients = models.TextField(_("sent to"), blank=True)
     sent_at = models.DateTimeField(_("sent at"), auto_now_add=True)
@@ -669,3 +719,45 @@ class StaffDigest(models.Model):
 
     def __str__(self):
         return f"{self.cycle_id} {self.week_of}"
+
+
+class StaffReminder(models.Model):
+    """A reminder (督促メール) staff sent from a list of people: who sent which text to how
+    many, from which list. ``key`` comes from the confirmation page, so submitting it twice
+    sends once. Each member's mail is logged in ``ReminderDelivery`` with the step
+    ``staff-<id>``, like the scheduled reminders."""
+
+    key = models.UUIDField(_("confirmation key"), unique=True)
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.CASCADE,
+        related_name="staff_reminders",
+        verbose_name=_("organisation"),
+    )
+    list_name = models.CharField(_("list"), max_length=32)
+    step = models.CharField(
+        _("reminder text"), max_length=20, choices=ReminderTemplate.Step.choices
+    )
+    members = models.PositiveIntegerField(_("members"), default=0)
+    mailed = models.PositiveIntegerField(_("mailed"), default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("sent by"),
+    )
+    created_at = models.DateTimeField(_("sent at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("reminder sent by staff")
+        verbose_name_plural = _("reminders sent by staff")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.get_step_display()} ({self.members})"
+
+    @property
+    def delivery_step(self) -> str:
+        return f"staff-{self.pk}"

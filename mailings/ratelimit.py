@@ -1,29 +1,15 @@
-"""A per-organisation sending rate shared by every worker.
+"""A per-organisation sending rate shared by every worker, counted by members.throttle.
 
-Fixed windows counted in Redis (INCRBY + EXPIRE) when ``REDIS_URL`` is set, else in Django's
-cache (the database cache in the default set-up, so workers on one database share it).
-Workers take tokens in small batches so the counter is touched a few times per second,
-not once per message.
+Rates of a message a second or more are counted in one-second windows, slower ones in
+one-minute windows. Workers take tokens in small batches so the shared counter is touched a
+few times per second, not once per message. Tokens a worker holds are good only in the window
+they were taken in: a worker that stalled (a slow SMTP answer, a busy machine) drops what it
+holds rather than spend last second's tokens on top of this second's.
 """
 
 import time
 
-from django.conf import settings
-from django.core.cache import cache
-
-_redis = None
-
-
-def _redis_client():
-    global _redis
-    url = getattr(settings, "REDIS_URL", "")
-    if not url:
-        return None
-    if _redis is None:
-        import redis
-
-        _redis = redis.Redis.from_url(url)
-    return _redis
+from members import throttle
 
 
 class RateLimiter:
@@ -36,6 +22,7 @@ class RateLimiter:
             self.window, self.budget = 60, per_minute
         self.batch = max(1, min(batch, self.budget or 1))
         self.tokens = 0
+        self.tokens_window = None
         self.sleep = sleep
 
     @property
@@ -43,28 +30,21 @@ class RateLimiter:
         return self.per_minute <= 0
 
     def _take(self, n: int) -> int:
-        window_id = int(time.time() // self.window)
-        key = f"mailings:rate:{self.key}:{self.window}:{window_id}"
-        client = _redis_client()
-        if client is not None:
-            pipe = client.pipeline()
-            pipe.incrby(key, n)
-            pipe.expire(key, self.window * 2 + 1)
-            total = pipe.execute()[0]
-        else:
-            cache.add(key, 0, timeout=self.window * 2 + 1)
-            try:
-                total = cache.incr(key, n)
-            except ValueError:  # expired between add and incr
-                cache.set(key, n, timeout=self.window * 2 + 1)
-                total = n
-        return max(0, min(n, self.budget - (total - n)))
+        return throttle.take(
+            scope="mail", ident=self.key, limit=self.budget, period=self.window, amount=n
+        )
+
+    def _current_window(self) -> int:
+        return int(time.time() // self.window)
 
     def acquire(self) -> None:
         """Block until this worker may send one more message."""
         if self.unlimited:
             return
+        if self.tokens_window != self._current_window():
+            self.tokens = 0  # counted in a window that has ended: spending them now would burst
         while self.tokens <= 0:
+            self.tokens_window = self._current_window()
             self.tokens = self._take(self.batch)
             if self.tokens <= 0:
                 self.sleep(self.window - (time.time() % self.window) + 0.001)

@@ -2,19 +2,30 @@
 
 A rendered mailing is a template with slots written ``{{ name }}``: the member's name,
 their unsubscribe and preferences links, and for reminders their courses, due date and
-progress. ``compile_slots`` splits it once; ``fill`` joins it per recipient, which is all
-the per-recipient work there is besides signing the unsubscribe token.
+progress. What all recipients share (the layout, the campaign's and cycle's names in a
+reminder text) is rendered once per mailing with Django's template engine; ``compile_slots``
+then splits the result once and ``fill`` joins it per recipient, which is all the
+per-recipient work there is besides signing the unsubscribe token (a Django template render
+per recipient costs about seven times the join: measured 106 against 15 µs a part).
 """
 
 import html
 import re
-from html.parser import HTMLParser
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.http import HttpResponse
+from django.template import Context, Engine, TemplateSyntaxError
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from inscriptis import get_text
+from inscriptis.css_profiles import CSS_PROFILES
+from inscriptis.html_properties import Display
+from inscriptis.model.config import ParserConfig
+from inscriptis.model.html_element import HtmlElement
+from inscriptis.model.tag import CustomHtmlTagHandlerMapping
 
 from . import conf
 
@@ -62,60 +73,80 @@ def email_html(fragment: str) -> str:
     return _TAG_RE.sub(style, fragment)
 
 
-class _TextExtractor(HTMLParser):
-    BLOCK = {"p", "div", "h1", "h2", "h3", "h4", "table", "tr", "blockquote", "ul", "ol", "hr"}
+def _link_start(state, attrs: dict) -> None:
+    href = attrs.get("href", "")
+    state.link_target = "" if href.startswith("mailto:") else href  # the address is the text
 
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.out: list[str] = []
-        self.links: list[str] = []
-        self.skip = 0
 
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag in ("style", "script", "title") or (
-            "display:none" in (attrs.get("style") or "").replace(" ", "")
-        ):
-            self.skip += 1
-            return
-        if tag in ("h2", "h3"):
-            self.out.append("\n\n■ ")
-        elif tag in self.BLOCK:
-            self.out.append("\n\n")
-        elif tag == "br":
-            self.out.append("\n")
-        elif tag == "li":
-            self.out.append("\n・")
-        elif tag == "a":
-            self.links.append(attrs.get("href") or "")
-        elif tag == "img" and attrs.get("alt"):
-            self.out.append(f"[{attrs['alt']}]")
+def _link_end(state) -> None:
+    if state.link_target:
+        state.tags[-1].write(f" ( {state.link_target} )")
 
-    def handle_endtag(self, tag):
-        if tag in ("style", "script", "title") or (self.skip and tag in ("div", "span")):
-            self.skip = max(0, self.skip - 1)
-            return
-        if tag == "a" and self.links:
-            href = self.links.pop()
-            if href and not href.startswith("mailto:"):
-                self.out.append(f" ( {href} )")
-        elif tag in self.BLOCK:
-            self.out.append("\n\n")
 
-    def handle_data(self, data):
-        if not self.skip:
-            self.out.append(re.sub(r"\s+", " ", data))
+def _list_start(state, _attrs: dict) -> None:
+    state.li_counter.append("・")
+
+
+# Our plain-text conventions on top of inscriptis' browser-like layout: "■ " before a heading,
+# "・" before a list item, a link's address after its text (not Markdown), none for mailto:.
+_TEXT_CSS = {
+    **CSS_PROFILES["strict"],
+    **{
+        tag: HtmlElement(display=Display.block, margin_before=1, margin_after=1, prefix="■ ")
+        for tag in ("h2", "h3")
+    },
+}
+_TEXT_CONFIG = ParserConfig(
+    css=_TEXT_CSS,
+    display_images=True,
+    custom_html_tag_handler_mapping=CustomHtmlTagHandlerMapping(
+        start_tag_mapping={"a": _link_start, "ul": _list_start},
+        end_tag_mapping={"a": _link_end},
+    ),
+)
 
 
 def html_to_text(fragment: str) -> str:
     """A readable plain-text version of an HTML fragment (paragraphs, lists, links)."""
-    parser = _TextExtractor()
-    parser.feed(fragment)
-    parser.close()
-    text = "".join(parser.out)
+    if not fragment.strip():
+        return ""
+    text = get_text(fragment, _TEXT_CONFIG)
     lines = [line.strip() for line in text.splitlines()]
-    text = "\n".join(lines)
-    return re.sub(r"\n{3,}", "\n\n", text).strip()
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+class _VariablesOnlyEngine(Engine):
+    """Django's template language without tags, filters or loaders: staff write reminder
+    texts, and ``{{ campaign }}`` is all they need (``{% include %}`` or ``{% debug %}`` would
+    show them what is not theirs)."""
+
+    default_builtins = []
+
+
+TEXT_ENGINE = _VariablesOnlyEngine()
+
+
+def render_shared(template: str, values: dict, *, slots=()) -> str:
+    """A staff-written text rendered once with the values all its recipients share; each name
+    in ``slots`` stays ``{{ name }}`` for ``fill`` to complete per recipient; an unknown name
+    becomes empty. Plain text: no escaping here."""
+    context = {name: "{{ %s }}" % name for name in slots}
+    context.update(values)
+    rendered = TEXT_ENGINE.from_string(template).render(Context(context, autoescape=False))
+    # plain text, not HTML: Django marks a rendered template safe, and an HTML template would
+    # then leave a campaign named "<熱中症>" unescaped
+    return "".join([rendered])
+
+
+def validate_mail_text(value) -> None:
+    """Model/form validator: the text uses only ``{{ placeholder }}`` syntax."""
+    try:
+        TEXT_ENGINE.from_string(str(value or ""))
+    except TemplateSyntaxError as error:
+        raise ValidationError(
+            _("Only placeholders like {{ name }} can be used here (%(error)s).") % {"error": error},
+            code="template",
+        )
 
 
 def _slot_context() -> dict:
@@ -182,6 +213,92 @@ def render_newsletter(page) -> tuple[str, str]:
         body_html=newsletter_body_html(page),
         web_url=absolute_url(page.get_url() or ""),
     )
+
+
+# --- the web archive: no merge tags -----------------------------------------------------
+
+# ``{{ name }}`` with the honorific the editor wrote after it (「{{ name }} 様」「{{ name }}さん」).
+_NAME_SLOT_RE = re.compile(r"\{\{\s*name\s*\}\}[ \u3000]*(?:様|さま|さん|殿)?")
+
+
+def generic_greeting() -> str:
+    return _("Dear members")  # 加入者の皆さま
+
+
+def web_text(text: str) -> str:
+    """Text (or HTML) of a mailing as the web archive shows it: the member's name becomes
+    a generic greeting and every other merge tag disappears (nobody is personalised there)."""
+    greeting = html.escape(generic_greeting())
+    text = _NAME_SLOT_RE.sub(lambda m: greeting, text or "")
+    return SLOT_RE.sub("", text)
+
+
+def merge_tags(text: str) -> list[str]:
+    """The merge tags in a text, in order, once each: ``["{{ name }}", …]``."""
+    return list(dict.fromkeys("{{ %s }}" % name for name in SLOT_RE.findall(text or "")))
+
+
+def _plain(block) -> str:
+    """A block's words as plain text (rich text, plain strings and struct fields)."""
+
+    def words(value) -> str:
+        if isinstance(value, dict):  # struct blocks: their text fields
+            return " ".join(words(v) for v in value.values())
+        if hasattr(value, "source"):  # rich text
+            return html_to_text(value.source or "")
+        return value if isinstance(value, str) else ""
+
+    return words(block.value)
+
+
+def body_greets(page) -> bool:
+    """Whether the body opens with a greeting of its own (a name tag, or the greeting line)."""
+    first = next(iter(page.body), None)
+    if first is None:
+        return False
+    opening = _plain(first).strip()
+    greeting_words = SLOT_RE.sub("", page.greeting or "").strip()
+    return bool(SLOT_RE.match(opening)) or bool(
+        greeting_words and opening.startswith(greeting_words)
+    )
+
+
+def web_greeting(page) -> str:
+    """The greeting line on the web archive, or "" when the body greets by itself."""
+    if not page.greeting or body_greets(page):
+        return ""
+    return web_text(html.escape(page.greeting))
+
+
+def body_merge_tag_warnings(page) -> list[str]:
+    """What an editor should know about the merge tags in a newsletter's body."""
+    tags = merge_tags(
+        "\n".join(_plain(block) for block in page.body) + "\n" + (page.preheader or "")
+    )
+    warnings = []
+    if tags:
+        warnings.append(
+            _(
+                "The body contains merge tags (%(tags)s). In the e-mail {{ name }} becomes "
+                "the member's name; on the web archive it becomes “%(generic)s” and other "
+                "tags are left out. Prefer the greeting field for the member's name."
+            )
+            % {"tags": "、".join(tags), "generic": generic_greeting()}
+        )
+    unknown = [tag for tag in tags if SLOT_RE.match(tag).group(1) not in CORE_SLOTS]
+    if unknown:
+        warnings.append(
+            _("These tags are not filled in a newsletter and disappear: %(tags)s.")
+            % {"tags": "、".join(unknown)}
+        )
+    if page.greeting and body_greets(page):
+        warnings.append(
+            _(
+                "The body opens with a greeting of its own: the greeting field is left out "
+                "on the web archive, and the e-mail greets twice. Empty one of them."
+            )
+        )
+    return warnings
 
 
 def compile_slots(template: str) -> list:

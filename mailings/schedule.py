@@ -1,4 +1,4 @@
-"""Periodic tasks of mailings (merged into the beat schedule by lms/celery.py)."""
+"""Periodic tasks of mailings (merged into the beat schedule by training_site/celery.py)."""
 
 from celery.schedules import crontab
 

@@ -1,4 +1,5 @@
-"""Reads: who an audience contains, who a mailing would reach and who it excludes, and why."""
+"""Reads: who an audience contains, who a mailing would reach and who it excludes, and why;
+the reminders a member was sent."""
 
 import datetime
 from collections import Counter
@@ -6,6 +7,7 @@ from collections import Counter
 from django.db.models import Case, Count, Exists, OuterRef, Q, Value, When
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from members.models import Member, Membership
 from members.querysets import period_covers
@@ -17,14 +19,13 @@ from .models import (
     MailingRecipient,
     NewsletterConsent,
     NewsletterPage,
+    ReminderDelivery,
     Suppression,
 )
 
 Reason = MailingRecipient.Reason
 State = MailingRecipient.State
 OPEN_STATES = (State.QUEUED, State.CLAIMED, State.SENDING)
-NOT_DONE = ("assigned", "in_progress", "overdue")
-DONE = ("completed", "completed_late")
 
 
 # --- audiences -----------------------------------------------------------------------
@@ -71,45 +72,52 @@ def _compliance_q(audience) -> Q:
     q = Q()
     if audience.completion == Audience.Completion.COMPLETED:
         # every matching requirement done (exempt ones don't block), at least one done
-        q &= Exists(assignments.filter(status__in=DONE)) & ~Exists(
-            assignments.filter(status__in=NOT_DONE)
-        )
+        q &= Exists(assignments.done()) & ~Exists(assignments.open())
     elif audience.completion == Audience.Completion.NOT_COMPLETED:
-        q &= Exists(assignments.filter(status__in=NOT_DONE))
+        q &= Exists(assignments.open())
     if audience.overdue_only:
-        today = timezone.localdate()
-        q &= Exists(
-            assignments.filter(
-                Q(status="overdue") | Q(status__in=("assigned", "in_progress"), due_on__lt=today)
-            )
-        )
+        q &= Exists(assignments.overdue(timezone.localdate()))
     return q
+
+
+def delivery_reason(
+    *,
+    organisation_id,
+    kind: str,
+    day: datetime.date | None = None,
+    member: str = "pk",
+    email: str = "email",
+):
+    """Why a member does not get a mail of ``kind`` ('' when they do), as an SQL expression.
+
+    ``member`` and ``email`` name the member's id and address in the query it annotates
+    (``"pk"``/``"email"`` on members, ``"member_id"``/``"member__email"`` on their rows).
+    """
+    day = day or timezone.localdate()
+    active = Exists(Membership.objects.filter(member=OuterRef(member)).filter(period_covers(day)))
+    suppressed = Exists(
+        Suppression.objects.filter(organisation_id=organisation_id, email=Lower(OuterRef(email)))
+    )
+    whens = [
+        When(~active, then=Value(Reason.WITHDRAWN)),
+        When(Q(**{email: ""}), then=Value(Reason.NO_EMAIL)),
+        When(suppressed, then=Value(Reason.SUPPRESSED)),
+    ]
+    if kind == Mailing.Kind.NEWSLETTER:
+        consents = NewsletterConsent.objects.filter(member=OuterRef(member))
+        subscribed = Exists(consents.filter(withdrawn_at__isnull=True))
+        whens += [
+            When(~subscribed & Exists(consents), then=Value(Reason.UNSUBSCRIBED)),
+            When(~subscribed, then=Value(Reason.NOT_SUBSCRIBED)),
+        ]
+    return Case(*whens, default=Value(""))
 
 
 def annotate_delivery(members, *, organisation_id, kind: str, day: datetime.date | None = None):
     """Annotate ``mail_reason``: '' when the member gets the mail, else why not."""
-    day = day or timezone.localdate()
-    active = Exists(Membership.objects.filter(member=OuterRef("pk")).filter(period_covers(day)))
-    suppressed = Exists(
-        Suppression.objects.filter(organisation_id=organisation_id, email=Lower(OuterRef("email")))
+    return members.annotate(
+        mail_reason=delivery_reason(organisation_id=organisation_id, kind=kind, day=day)
     )
-    whens = [
-        When(~Q(_active=True), then=Value(Reason.WITHDRAWN)),
-        When(email="", then=Value(Reason.NO_EMAIL)),
-        When(_suppressed=True, then=Value(Reason.SUPPRESSED)),
-    ]
-    members = members.annotate(_active=active, _suppressed=suppressed)
-    if kind == Mailing.Kind.NEWSLETTER:
-        consents = NewsletterConsent.objects.filter(member=OuterRef("pk"))
-        members = members.annotate(
-            _subscribed=Exists(consents.filter(withdrawn_at__isnull=True)),
-            _ever=Exists(consents),
-        )
-        whens += [
-            When(Q(_subscribed=False, _ever=True), then=Value(Reason.UNSUBSCRIBED)),
-            When(_subscribed=False, then=Value(Reason.NOT_SUBSCRIBED)),
-        ]
-    return members.annotate(mail_reason=Case(*whens, default=Value("")))
 
 
 def audience_preview(*, audience, kind: str, limit: int = 50) -> dict:
@@ -198,3 +206,33 @@ def newsletters_visible_to(*, user, index):
         org_ids |= set(members_of_user(user=user).values_list("organisation_id", flat=True))
         visible |= Q(organisation_id__in=org_ids)
     return pages.filter(visible)
+
+
+# --- reminders sent to a member -------------------------------------------------------------
+
+
+def reminders_sent_to(*, member):
+    """The reminders mailed to ``member`` (scheduled and sent by staff), newest first: when,
+    which step, which requirement, and whether the mail was delivered (its recipient's state)."""
+    return (
+        ReminderDelivery.objects.filter(
+            assignment__member=member, state=ReminderDelivery.State.MAILED
+        )
+        .select_related("assignment__requirement", "assignment__cycle", "recipient__mailing")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def step_label(step_key: str) -> str:
+    """A delivery step as staff read it: 「職員からの督促」 for staff-N, else the schedule's step."""
+    if step_key.startswith("staff-"):
+        return _("Sent by staff")
+    if step_key == "announce":
+        return _("Announcement")
+    if step_key.startswith("before-"):
+        return _("%(days)s days before the due date") % {"days": step_key.split("-", 1)[1]}
+    if step_key == "overdue":
+        return _("Overdue notice")
+    if step_key.startswith("weekly-"):
+        return _("Weekly overdue reminder")
+    return step_key

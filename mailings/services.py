@@ -1,8 +1,6 @@
 """Writes: consent, suppression, mailings and their life cycle. Keyword-only functions."""
 
-import csv
 import datetime
-import io
 import logging
 from dataclasses import dataclass, field
 
@@ -13,13 +11,16 @@ from django.db import connection, transaction
 from django.db.models import BigIntegerField, Case, CharField, IntegerField, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from members.admin_scoping import require_staff_of
 from members.models import Member
-from members.selectors import organisations_for_staff
+from members.uploads import UploadError, read_table
 
 from . import conf, engine
 from .mime import MessageFactory, read_unsubscribe_token, sample_values
 from .models import (
+    ERROR_MAX_CHARS,
     ConsentWording,
     Mailing,
     MailingRecipient,
@@ -36,14 +37,6 @@ DEFAULT_CONSENT_WORDING = (
     "安全衛生メールマガジン（熱中症・墜落転落・交通事故などの災害防止情報、研修のお知らせ）を"
     "メールで受け取ります。配信はいつでも、メール内のリンクまたは配信設定ページから停止できます。"
 )
-
-
-def _check_staff(*, user, organisation) -> None:
-    if (
-        user is not None
-        and not organisations_for_staff(user=user).filter(pk=organisation.pk).exists()
-    ):
-        raise PermissionDenied(_("You do not manage this organisation."))
 
 
 # --- consent ----------------------------------------------------------------------------
@@ -115,68 +108,60 @@ def unsubscribe_by_token(*, token: str, method) -> Member | None:
 # --- suppression ------------------------------------------------------------------------
 
 
-def suppression_add(*, organisation, email: str, reason, source, detail: str = ""):
-    obj, created = Suppression.objects.get_or_create(
-        organisation=organisation,
-        email=email.strip().lower(),
-        defaults={"reason": reason, "source": source, "detail": detail[:2000]},
+BOUNCE_LIST_MESSAGES = {
+    "email": (
+        gettext_lazy("%(value)r is not an e-mail address."),
+        gettext_lazy("One address per line, or a CSV with an e-mail column (メールアドレス)."),
     )
-    return obj, created
+}
 
 
 @dataclass
 class ImportResult:
     added: int = 0
     already: int = 0
-    errors: list = field(default_factory=list)  # (line, value, message)
+    errors: list[UploadError] = field(default_factory=list)
 
 
-def suppression_import(*, organisation, data: bytes, filename: str, reason, user=None):
+def suppression_import(*, organisation, data: bytes, filename: str, reason, user):
     """Import a bounce list: one address per line, or a CSV with an e-mail column.
 
     All lines are checked first; with any error nothing is written and every error is
     reported with its line number. Importing the same file twice adds nothing.
     """
-    _check_staff(user=user, organisation=organisation)
-    text = None
-    for encoding in ("utf-8-sig", "cp932") if b"\x00" not in data else ():  # NUL: binary
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
+    require_staff_of(user=user, organisation=organisation)
     result = ImportResult()
-    if text is None:
-        result.errors.append(
-            (1, "", _("%(file)s: not UTF-8 or Shift_JIS (CP932) text.") % {"file": filename})
-        )
+    try:
+        table = read_table(data, file_name=filename)
+    except UploadError as error:
+        result.errors.append(error)
         return result
-    rows = list(csv.reader(io.StringIO(text)))
+    rows = table.rows
     email_col = 0
-    start = 0
-    if rows and rows[0]:
-        header = [c.strip().lower() for c in rows[0]]
+    if rows:
+        header = [str(c).strip().lower() for c in rows[0][1]]
         for i, name in enumerate(header):
             if name in ("email", "e-mail", "メールアドレス", "address", "recipient"):
-                email_col, start = i, 1
+                email_col, rows = i, rows[1:]
                 break
     emails = []
-    for line_no, row in enumerate(rows[start:], start=start + 1):
-        if not row or not any(c.strip() for c in row):
+    for line_no, row in rows:
+        if not any(str(c).strip() for c in row):
             continue
-        value = row[email_col].strip() if email_col < len(row) else ""
+        value = str(row[email_col]).strip() if email_col < len(row) else ""
         try:
             validate_email(value)
         except ValidationError:
             result.errors.append(
-                (
-                    line_no,
-                    value,
-                    _("%(file)s line %(line)s, column %(column)s: %(value)r is not an e-mail "
-                      "address.") % {"file": filename, "line": line_no, "column": email_col + 1,
-                                     "value": value},
+                UploadError(
+                    "email",
+                    file_name=filename,
+                    line=line_no,
+                    column=table.column_ref(email_col),
+                    value=value,
+                    messages=BOUNCE_LIST_MESSAGES,
                 )
-            )  # fmt: skip
+            )
             continue
         emails.append(value.lower())
     if result.errors:
@@ -226,10 +211,9 @@ def tracking_event_record(*, event) -> int:
             .order_by("-pk")
             .first()
         )
+    detail = (event.description or event.mta_response or "")[:ERROR_MAX_CHARS]
     if recipient is not None:
-        MailingRecipient.objects.filter(pk=recipient.pk).update(
-            state=state, error=(event.description or event.mta_response or "")[:2000]
-        )
+        MailingRecipient.objects.filter(pk=recipient.pk).update(state=state, error=detail)
         organisation_ids = [recipient.mailing.organisation_id]
     else:
         organisation_ids = list(
@@ -246,7 +230,7 @@ def tracking_event_record(*, event) -> int:
             defaults={
                 "reason": reason,
                 "source": Suppression.Source.WEBHOOK,
-                "detail": (event.description or event.mta_response or "")[:2000],
+                "detail": detail,
             },
         )
         added += created
@@ -262,7 +246,7 @@ def tracking_event_record(*, event) -> int:
 def newsletter_mailing_create(*, page, audience, user) -> Mailing:
     """A draft mailing of the page's live version to an audience of the page's organisation."""
     organisation = page.organisation
-    _check_staff(user=user, organisation=organisation)
+    require_staff_of(user=user, organisation=organisation)
     if audience.organisation_id != organisation.pk:
         raise PermissionDenied(_("The audience belongs to another organisation."))
     if not page.live:
@@ -289,7 +273,7 @@ def newsletter_mailing_create(*, page, audience, user) -> Mailing:
 
 def mailing_send(*, mailing, user, at=None) -> Mailing:
     """Send now, or schedule for ``at``; the periodic task starts scheduled mailings."""
-    _check_staff(user=user, organisation=mailing.organisation)
+    require_staff_of(user=user, organisation=mailing.organisation)
     now = timezone.now()
     with transaction.atomic():
         updated = Mailing.objects.filter(
@@ -367,7 +351,7 @@ def mailing_start(*, mailing_id: int) -> bool:
 
 
 def mailing_pause(*, mailing, user) -> bool:
-    _check_staff(user=user, organisation=mailing.organisation)
+    require_staff_of(user=user, organisation=mailing.organisation)
     return bool(
         Mailing.objects.filter(pk=mailing.pk, state=Mailing.State.SENDING).update(
             state=Mailing.State.PAUSED
@@ -376,7 +360,7 @@ def mailing_pause(*, mailing, user) -> bool:
 
 
 def mailing_resume(*, mailing, user) -> bool:
-    _check_staff(user=user, organisation=mailing.organisation)
+    require_staff_of(user=user, organisation=mailing.organisation)
     with transaction.atomic():
         resumed = Mailing.objects.filter(pk=mailing.pk, state=Mailing.State.PAUSED).update(
             state=Mailing.State.SENDING, heartbeat_at=timezone.now()
@@ -388,7 +372,7 @@ def mailing_resume(*, mailing, user) -> bool:
 
 def mailing_cancel(*, mailing, user) -> bool:
     """Stop for good: queued rows become cancelled; workers release what they claimed."""
-    _check_staff(user=user, organisation=mailing.organisation)
+    require_staff_of(user=user, organisation=mailing.organisation)
     with transaction.atomic():
         cancelled = Mailing.objects.filter(
             pk=mailing.pk,
@@ -409,7 +393,7 @@ def mailing_cancel(*, mailing, user) -> bool:
 def mailing_unknown_resolve(*, mailing, user, decision: str, ids=None) -> int:
     """Staff decide about rows whose delivery is unknown: "sent" (assume delivered),
     "failed" (give up) or "resend" (queue again; the member may get it twice)."""
-    _check_staff(user=user, organisation=mailing.organisation)
+    require_staff_of(user=user, organisation=mailing.organisation)
     rows = MailingRecipient.objects.filter(mailing=mailing, state=State.UNKNOWN)
     if ids is not None:
         rows = rows.filter(pk__in=ids)
@@ -485,3 +469,49 @@ def newsletter_test_send(*, page, user) -> str:
     with get_connection() as conn:
         conn.send_messages([message])
     return user.email
+
+
+def newsletter_ready_notify(*, page, revision=None) -> int:
+    """Tell the organisation's staff that a newsletter issue is published and ready to send
+    (editors write and publish; sending stays with staff). On its first publication only."""
+    from django.conf import settings
+    from django.core.mail import EmailMessage
+    from django.template.loader import render_to_string
+    from django.urls import reverse
+    from django.utils import translation
+    from wagtail.models import PageLogEntry
+
+    from members import mailheaders
+
+    published_before = PageLogEntry.objects.filter(page=page, action="wagtail.publish").exclude(
+        revision=revision
+    )
+    if published_before.exists():
+        return 0  # staff were told then
+    published_by = getattr(revision, "user", None)
+    organisation = page.organisation
+    staff = organisation.staff.filter(is_active=True).exclude(email="")
+    if published_by is not None:
+        staff = staff.exclude(pk=published_by.pk)
+    recipients = [user.email for user in staff]
+    if not recipients:
+        return 0
+    with translation.override(settings.LANGUAGE_CODE):
+        context = {
+            "page": page,
+            "organisation": organisation,
+            "published_by": published_by,
+            "send_url": conf.site_url() + reverse("mailings_admin:send", args=[page.pk]),
+        }
+        subject = _("Newsletter ready to send: %(title)s") % {"title": page.title}
+        body = render_to_string("mailings/email/newsletter_ready.txt", context)
+    message = EmailMessage(
+        subject=mailheaders.header_value(subject, name="Subject"),
+        body=body,
+        from_email=mailheaders.header_value(
+            organisation.mail_from or settings.DEFAULT_FROM_EMAIL, name="From"
+        ),
+        to=recipients,
+    )
+    transaction.on_commit(message.send)
+    return len(recipients)

@@ -27,3 +27,17 @@ def on_worker_ready(sender=None, **kwargs):
     from .tasks import tick
 
     tick.delay(resume_all=True)
+
+
+def on_page_published(sender, instance, revision=None, **kwargs):
+    from .services import newsletter_ready_notify
+
+    newsletter_ready_notify(page=instance, revision=revision)
+
+
+def on_campaign_saved(sender, instance, created, raw=False, **kwargs):
+    """A new campaign gets the default reminder schedule, which staff can change or switch off."""
+    if created and not raw:
+        from .reminders import reminder_schedule_ensure
+
+        reminder_schedule_ensure(campaign=instance)

@@ -8,7 +8,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.http import Http404, HttpResponseBadRequest
 from django.urls import URLPattern, include, path
 
-from . import views
+from .views import site as views
 
 app_name = "mailings"
 logger = logging.getLogger(__name__)

@@ -1,6 +1,5 @@
 """Wiring only: the mailings menu, the send/test buttons on newsletter pages, admin URLs."""
 
-from django import forms
 from django.urls import include, path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
@@ -10,9 +9,9 @@ from wagtail.admin.ui.tables import Column
 from wagtail.admin.viewsets.base import ViewSetGroup
 
 from members.admin_scoping import OrganisationScopedViewSet
+from members.display import ListColumn, YesNoColumn
 
-from . import admin_views as views
-from .forms import AudienceForm, CampaignScopedForm, ScopedOrganisationForm
+from .forms import AudienceForm, ReminderScheduleForm, ScopedOrganisationForm
 from .models import (
     Audience,
     ConsentWording,
@@ -24,6 +23,8 @@ from .models import (
     ReminderTemplate,
     Suppression,
 )
+from .views import admin as views
+from .views.remind import RemindView
 
 
 class ScopedViewSet(OrganisationScopedViewSet):
@@ -37,6 +38,7 @@ class MailingViewSet(ScopedViewSet):
     name = "mailings_mailing"
     url_prefix = "mailings/mailing"
     index_view_class = views.MailingIndexView
+    add_view_class = views.MailingAddView
     inspect_view_class = views.MailingDetailView
     inspect_view_enabled = True
     form_fields = ["title"]
@@ -155,20 +157,26 @@ class ReminderScheduleViewSet(ScopedViewSet):
     menu_label = _("Reminder schedules")
     name = "mailings_reminder_schedule"
     url_prefix = "mailings/reminder-schedule"
-    list_display = ["campaign", "enabled", "days_before", "overdue_notice", "weekly_overdue",
-                    "staff_digest"]  # fmt: skip
+    list_display = [
+        "campaign",
+        YesNoColumn("enabled", label=_("send reminders")),
+        ListColumn("days_before", label=_("days before the due date"), each=_("%s days before")),
+        YesNoColumn("overdue_notice", label=_("overdue notice")),
+        YesNoColumn("weekly_overdue", label=_("weekly until done")),
+        YesNoColumn("staff_digest", label=_("weekly digest to staff")),
+    ]
     edit_handler = ObjectList(
         [
             FieldPanel("campaign"),
             FieldPanel("enabled"),
             FieldPanel("announce_on_open"),
-            FieldPanel("days_before", widget=forms.TextInput),
+            FieldPanel("days_before"),
             FieldPanel("overdue_notice"),
             FieldPanel("weekly_overdue"),
             FieldPanel("staff_digest"),
             FieldPanel("digest_weekday"),
         ],
-        base_form_class=CampaignScopedForm,
+        base_form_class=ReminderScheduleForm,
     )
 
 
@@ -235,6 +243,7 @@ admin_urls = [
     ),  # fmt: skip
     path("mailing/<int:pk>/action/", views.MailingActionView.as_view(), name="mailing_action"),
     path("suppression/import/", views.SuppressionImportView.as_view(), name="suppression_import"),
+    path("remind/", RemindView.as_view(), name="remind"),
 ]
 
 
@@ -265,3 +274,71 @@ def newsletter_buttons(page, user, view_name, next_url=None):
             icon_name="mail",
             priority=6,
         )
+
+
+@hooks.register("after_create_page")
+@hooks.register("after_edit_page")
+def warn_about_merge_tags(request, page):
+    """After saving a newsletter: what its merge tags become on the web archive."""
+    from django.contrib import messages
+
+    from .rendering import body_merge_tag_warnings
+
+    if isinstance(page.specific, NewsletterPage):
+        for warning in body_merge_tag_warnings(page.specific):
+            messages.warning(request, warning)
+
+
+# --- the office home and the member page ------------------------------------------------------
+
+
+@hooks.register("construct_homepage_panels")
+def office_home_mail(request, panels):
+    panel = views.office_mail_panel(request)
+    if panel is not None:
+        panels.append(panel)
+
+
+@hooks.register("register_people_list_action")
+def remind_from_people_lists(request, list_name):
+    from lms.people_actions import PeopleListAction
+
+    from .views.remind import LISTS
+
+    if list_name in LISTS and request.user.has_perm("mailings.add_mailing"):
+        return PeopleListAction(label=_("Reminder mail"), url=reverse("mailings_admin:remind"))
+    return None
+
+
+@hooks.register("member_page_sections")
+def member_reminders_sent(request, member):
+    """The member page's list of reminders sent (scheduled and by staff), newest first."""
+    from django.template.loader import render_to_string
+
+    from .selectors import reminders_sent_to, step_label
+
+    if not request.user.has_perm("mailings.view_reminderdelivery"):
+        return ""
+    deliveries = [
+        {"delivery": delivery, "step": step_label(delivery.step)}
+        for delivery in reminders_sent_to(member=member)[:100]
+    ]
+    return render_to_string(
+        "mailings/admin/includes/member_reminders.html",
+        {"deliveries": deliveries},
+        request=request,
+    )
+
+
+@hooks.register("member_disclosure_sheets")
+def member_mail_disclosure(member):
+    from .privacy import disclosure_sheets
+
+    return disclosure_sheets(member)
+
+
+@hooks.register("member_anonymise")
+def member_mail_anonymise(member):
+    from .privacy import anonymise
+
+    anonymise(member)

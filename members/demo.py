@@ -209,6 +209,9 @@ def seed(*, stdout, roster_dir: Path) -> None:
                 "postal_address": "〒100-0001 東京都千代田区千代田1-1 デモビル3階",
                 "contact_email": "anzen@example.jp",
                 "contact_phone": "03-0000-0000",
+                "office_name": "みらいフリホケ 研修事務局",
+                "office_hours": "平日 9:00〜17:00（12:00〜13:00を除く）",
+                "representative": "理事長 未来 太郎",
                 "mail_from": "みらいフリホケ 研修事務局 <anzen@example.jp>",
             },
         )
@@ -220,6 +223,9 @@ def seed(*, stdout, roster_dir: Path) -> None:
                 "postal_address": "〒060-0001 北海道札幌市中央区北1条西1-1",
                 "contact_email": "office@hokuto.example.jp",
                 "contact_phone": "011-000-0000",
+                "office_name": "北斗一人親方 事務局",
+                "office_hours": "平日 9:00〜16:00",
+                "representative": "組合長 北斗 一郎",
             },
         )
         for org, names in (

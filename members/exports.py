@@ -18,7 +18,8 @@ views of ModelViewSets/SnippetViewSets with ``list_export``, and ``ReportView``s
 UTF-8 with a BOM for Japanese Excel: every export view of our apps uses it. Wagtail's own
 exports (site history, aging/locked pages, workflows, redirects: page titles and object names
 typed by editors) cannot take a mixin, so ``protect_wagtail_exports()`` (called once from
-``MembersConfig.ready``) gives ``SpreadsheetExportMixin`` itself the same rule; neutralising is
+``MembersConfig.ready`` when the site sets MEMBERS_SAFE_WAGTAIL_EXPORTS) gives
+``SpreadsheetExportMixin`` itself the same rule; neutralising is
 idempotent, so a view that has both is not changed twice. Hand-written CSV (management
 commands) uses ``neutralise_formula`` / ``safe_csv_row``. It lives in ``members`` because every
 other app may import from it (members <- courses <- lms <- mailings).
@@ -26,6 +27,7 @@ other app may import from it (members <- courses <- lms <- mailings).
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable
 from typing import Any
 
@@ -84,11 +86,23 @@ def protect_wagtail_exports() -> None:
     mixin.formula_safe = True
 
 
+def _local_naive(value):
+    """Excel has no time zones: a moment is written as the office reads it, in JST."""
+    from django.utils import timezone
+
+    return timezone.localtime(value).replace(tzinfo=None) if timezone.is_aware(value) else value
+
+
 class SafeSpreadsheetExportMixin(SpreadsheetExportMixin):
     """Wagtail's spreadsheet export with formula-like cells neutralised (see the module) and
-    CSV in UTF-8 with a byte-order mark, so Japanese Excel opens it correctly."""
+    CSV in UTF-8 with a byte-order mark, so Japanese Excel opens it correctly. XLSX moments
+    are JST (Wagtail's default writes them in UTC)."""
 
     csv_byte_order_mark = True
+    custom_value_preprocess = {
+        **SpreadsheetExportMixin.custom_value_preprocess,
+        datetime.datetime: {SpreadsheetExportMixin.FORMAT_XLSX: _local_naive},
+    }
 
     def stream_csv(self, queryset):
         rows = super().stream_csv(queryset)
@@ -109,3 +123,33 @@ class SafeSpreadsheetExportMixin(SpreadsheetExportMixin):
         return _quote_prefixed(
             super().generate_xlsx_row(worksheet, row_dict, date_format=date_format)
         )
+
+    def as_spreadsheet(self, queryset, spreadsheet_format):
+        """Every export is written to the audit log: who, which list, which filters."""
+        from .audit import AuditEvent, audit_log_many
+
+        audit_log_many(
+            user=self.request.user,
+            action=AuditEvent.Action.EXPORT,
+            organisations=self.audit_organisations(),
+            detail=f"{self.get_filename()}.{spreadsheet_format} "
+            f"{self.request.GET.urlencode()}".strip(),
+        )
+        return super().as_spreadsheet(queryset, spreadsheet_format)
+
+    def audit_organisations(self):
+        """The organisations whose data the export covers: the one chosen in the report's
+        filter, else every organisation the user may see."""
+        from .models import Organisation
+        from .selectors import organisations_for_staff
+
+        chosen = getattr(self, "organisation", None)
+        if isinstance(chosen, Organisation):
+            return [chosen]
+        allowed = organisations_for_staff(user=self.request.user)
+        picked = self.request.GET.getlist("organisation")
+        if picked:
+            narrowed = allowed.filter(pk__in=[p for p in picked if p.isdigit()])
+            if narrowed:
+                return list(narrowed)
+        return list(allowed)

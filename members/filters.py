@@ -10,7 +10,7 @@ from wagtail.admin.filters import WagtailFilterSet
 
 from .constants import PREFECTURE_CHOICES, Category
 from .forms import WarekiDateField
-from .models import Member, RosterImport
+from .models import Member, PersonalDataRequest, RosterImport
 from .selectors import organisations_for_staff
 
 
@@ -45,6 +45,12 @@ class MemberFilterSet(WagtailFilterSet):
     work_type = django_filters.ChoiceFilter(label=_("Business / work type"), choices=[])
     occupation = django_filters.ChoiceFilter(label=_("Occupation"), choices=[])
     prefecture = django_filters.ChoiceFilter(label=_("Prefecture"), choices=PREFECTURE_CHOICES)
+    email = django_filters.ChoiceFilter(
+        label=_("E-mail address"),
+        choices=[("yes", _("Registered")), ("no", _("None (signs in with a letter)"))],
+        method="filter_email",
+        empty_label=_("All"),
+    )
     joined_month = django_filters.CharFilter(
         label=_("Joined in month"),
         method="filter_joined_month",
@@ -62,6 +68,7 @@ class MemberFilterSet(WagtailFilterSet):
             "occupation",
             "prefecture",
             "joined_month",
+            "email",
         ]
 
     def __init__(self, *args, request=None, **kwargs):
@@ -82,6 +89,13 @@ class MemberFilterSet(WagtailFilterSet):
             return queryset.active_on(day)
         if value == "inactive":
             return queryset.inactive_on(day)
+        return queryset
+
+    def filter_email(self, queryset, name, value):
+        if value == "no":
+            return queryset.filter(email="")
+        if value == "yes":
+            return queryset.exclude(email="")
         return queryset
 
     def filter_joined_month(self, queryset, name, value):
@@ -145,3 +159,19 @@ class MovementsFilterSet(WagtailFilterSet):
 
     def filter_noop(self, queryset, name, value):
         return queryset
+
+
+class PersonalDataRequestFilterSet(WagtailFilterSet):
+    organisation = django_filters.ModelChoiceFilter(
+        label=_("Organisation"), queryset=lambda request: organisations_for_staff(user=request.user)
+    )
+    kind = django_filters.ChoiceFilter(
+        label=_("request"), choices=PersonalDataRequest.Kind.choices, empty_label=_("All")
+    )
+    status = django_filters.ChoiceFilter(
+        label=_("Status"), choices=PersonalDataRequest.Status.choices, empty_label=_("All")
+    )
+
+    class Meta:
+        model = PersonalDataRequest
+        fields = ["organisation", "kind", "status"]

@@ -1,6 +1,8 @@
 import datetime
 
-from allauth.account.forms import RequestLoginCodeForm
+from allauth.account.adapter import get_adapter
+from allauth.account.forms import ConfirmLoginCodeForm, RequestLoginCodeForm
+from allauth.core import context, ratelimit
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import FileExtensionValidator
@@ -42,6 +44,86 @@ class MemberRequestLoginCodeForm(RequestLoginCodeForm):
         email = super().clean_email()  # also consumes the per-address rate limit
         self._user = member_login_user(email=email)
         return email
+
+
+class MemberConfirmLoginCodeForm(ConfirmLoginCodeForm):
+    """The 6-digit code: a number pad on phones, and the code from the SMS/e-mail offered by
+    the keyboard (autocomplete=one-time-code)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["code"].label = _("Sign-in code (6 digits)")
+        self.fields["code"].widget.attrs.update(_code_widget().attrs)
+
+    def clean_code(self):
+        # full-width digits and spaces typed on a Japanese keyboard are the same code
+        import unicodedata
+
+        self.cleaned_data["code"] = unicodedata.normalize(
+            "NFKC", self.cleaned_data.get("code") or ""
+        ).replace(" ", "")
+        # each confirmation counts against ACCOUNT_RATE_LIMITS["confirm_login_code"] (per
+        # client address), on top of allauth's tries per code; a wrong code is a sign-in
+        # failure (members/signin_alerts.py)
+        if not ratelimit.consume(context.request, action="confirm_login_code"):
+            raise get_adapter().validation_error("too_many_login_attempts")
+        try:
+            return super().clean_code()
+        except ValidationError:
+            from .signin_alerts import record_failure
+
+            record_failure(kind="member_code")
+            raise
+
+
+def _code_widget():
+    return forms.TextInput(
+        attrs={
+            "inputmode": "numeric",
+            "autocomplete": "one-time-code",
+            "pattern": "[0-9]*",
+            "maxlength": "6",
+            "placeholder": "123456",
+        }
+    )
+
+
+class LetterSignInForm(forms.Form):
+    key = forms.CharField(
+        label=_("Key on your sign-in letter"),
+        max_length=40,
+        help_text=_("12 letters and digits, e.g. ABCD-EFGH-JK23 (dashes optional)."),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}
+        ),
+    )
+
+    def clean_key(self):
+        from .letters import KEY_LENGTH, normalise_key
+
+        key = normalise_key(self.cleaned_data["key"])
+        if len(key) != KEY_LENGTH:
+            raise forms.ValidationError(
+                _("The key has 12 letters and digits; please check it."), code="invalid"
+            )
+        return key
+
+
+class EmailAddForm(forms.Form):
+    email = forms.EmailField(
+        label=_("E-mail address"),
+        help_text=_("We send a code to this address to check it."),
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "inputmode": "email"}),
+    )
+
+
+class EmailConfirmForm(forms.Form):
+    code = forms.CharField(label=_("Code (6 digits)"), max_length=12, widget=_code_widget())
+
+    def clean_code(self):
+        import unicodedata
+
+        return unicodedata.normalize("NFKC", self.cleaned_data["code"]).replace(" ", "")
 
 
 class WarekiDateField(forms.DateField):
@@ -115,14 +197,18 @@ class WarekiAdminDateInput(AdminDateInput):
 
 
 def register_wareki_date_fields() -> None:
-    """Every date field of the Wagtail admin's model forms (campaigns, cycles, exemptions,
-    audiences, pages ...) accepts what staff type: 和暦 (R8.6.1, 令和8年6月1日), 2026/6/1,
-    20260601, as well as the date picker's 2026-06-01. Called from MembersConfig.ready."""
+    """The apps' own dates (members.fields.JapaneseDateField) accept what staff type in the
+    Wagtail admin: 和暦 (R8.6.1, 令和8年6月1日), 2026/6/1, 20260601, as well as the date
+    picker's 2026-06-01. With MEMBERS_WAREKI_ADMIN_DATES, so does every other date field of
+    the admin (a site's own models and pages too). Called from MembersConfig.ready."""
     from django.db import models
     from wagtail.admin.forms.models import register_form_field_override
 
-    register_form_field_override(
-        models.DateField,
-        override={"form_class": WarekiDateField, "widget": WarekiAdminDateInput},
-        exact_class=True,  # not DateTimeField, a subclass
-    )
+    from . import conf
+    from .fields import JapaneseDateField
+
+    override = {"form_class": WarekiDateField, "widget": WarekiAdminDateInput}
+    register_form_field_override(JapaneseDateField, override=override)
+    if conf.wareki_admin_dates():
+        # exact: not DateTimeField, a subclass
+        register_form_field_override(models.DateField, override=override, exact_class=True)

@@ -1,7 +1,8 @@
 """Permission policies: Wagtail's model permissions, scoped to the staff user's organisations.
 
 A staff user holds permissions through the staff group (研修事務局); which rows they apply to
-is decided by ``members.selectors.organisations_for_staff``, the one place that scopes staff.
+is decided by ``members.admin_scoping`` (scope_to_staff, is_staff_of), the one place that
+scopes staff.
 Members are changed by roster imports only, so the admin offers no add/change/delete on them.
 """
 
@@ -13,11 +14,6 @@ class OrganisationScopedPermissionPolicy(ModelPermissionPolicy):
         super().__init__(model)
         self.organisation_field = organisation_field
         self.actions = set(actions) if actions else None
-
-    def _organisations(self, user):
-        from .selectors import organisations_for_staff
-
-        return organisations_for_staff(user=user)
 
     def user_has_permission(self, user, action):
         if self.actions is not None and action not in self.actions:
@@ -33,14 +29,20 @@ class OrganisationScopedPermissionPolicy(ModelPermissionPolicy):
     def user_has_any_permission_for_instance(self, user, actions, instance):
         if not self.user_has_any_permission(user, actions):
             return False
+        from .admin_scoping import is_staff_of
+
         organisation_id = getattr(instance, f"{self.organisation_field}_id")
-        return self._organisations(user).filter(pk=organisation_id).exists()
+        return is_staff_of(user=user, organisation_id=organisation_id)
 
     def instances_user_has_any_permission_for(self, user, actions):
         if not self.user_has_any_permission(user, actions):
             return self.model._default_manager.none()
-        return self.model._default_manager.filter(
-            **{f"{self.organisation_field}__in": self._organisations(user)}
+        from .admin_scoping import scope_to_staff
+
+        return scope_to_staff(
+            self.model._default_manager.all(),
+            user=user,
+            organisation_path=self.organisation_field,
         )
 
     def instances_user_has_permission_for(self, user, action):
@@ -50,9 +52,16 @@ class OrganisationScopedPermissionPolicy(ModelPermissionPolicy):
 def register_policies():
     from wagtail.permissions import register_permission_policy
 
-    from .models import Member, RosterImport
+    from .models import AuditEvent, Member, PersonalDataRequest, RosterImport
 
     register_permission_policy(Member, OrganisationScopedPermissionPolicy(Member, actions=["view"]))
     register_permission_policy(
         RosterImport, OrganisationScopedPermissionPolicy(RosterImport, actions=["view", "add"])
+    )
+    register_permission_policy(
+        PersonalDataRequest,
+        OrganisationScopedPermissionPolicy(PersonalDataRequest, actions=["view", "add", "change"]),
+    )
+    register_permission_policy(
+        AuditEvent, OrganisationScopedPermissionPolicy(AuditEvent, actions=["view"])
     )

@@ -23,9 +23,6 @@ class MembershipQuerySet(models.QuerySet):
 
 
 class MemberQuerySet(models.QuerySet):
-    def for_organisation(self, organisation):
-        return self.filter(organisation=organisation)
-
     def active_on(self, day: datetime.date):
         """Members with a membership period covering ``day`` (one row per member)."""
         from .models import Membership
@@ -38,6 +35,3 @@ class MemberQuerySet(models.QuerySet):
 
         covering = Membership.objects.filter(member=OuterRef("pk")).filter(period_covers(day))
         return self.exclude(Exists(covering))
-
-    def with_email(self):
-        return self.exclude(email="")

@@ -12,12 +12,22 @@ from allauth.account import views
 from django.urls import path
 from django.views.decorators.http import require_safe
 
+from .views import signin
+
 urlpatterns = [
     # The page that says "members sign in with a code" (allauth redirects here, e.g. from a
     # stale confirm-code page). Read-only: no password form is accepted on the site.
     path("login/", require_safe(views.login), name="account_login"),
-    path("login/code/", views.request_login_code, name="account_request_login_code"),
-    path("login/code/confirm/", views.confirm_login_code, name="account_confirm_login_code"),
+    path(
+        "login/code/",
+        signin.RequestLoginCodeView.as_view(),
+        name="account_request_login_code",
+    ),
+    path(
+        "login/code/confirm/",
+        signin.ConfirmLoginCodeView.as_view(),
+        name="account_confirm_login_code",
+    ),
     path("logout/", views.logout, name="account_logout"),
     path("inactive/", views.account_inactive, name="account_inactive"),
 ]

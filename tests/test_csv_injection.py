@@ -128,9 +128,21 @@ def hostile_world(db):
     enrolment = complete_course(member=member, course=course, on=datetime.date(2026, 6, 10))
     if not Certificate.objects.filter(enrolment=enrolment).exists():
         certificate_issue(enrolment=enrolment)
+    # joined late in the window, still within their own due date on Aug 3: the not-started
+    # and in-progress lists of people
+    for name, starts in (("=HYPERLINK 三郎", False), ("+HYPERLINK 四郎", True)):
+        joiner = make_member(
+            organisation=org, name=name, email=f"{starts}@example.jp",
+            joined_on=datetime.date(2026, 7, 20),
+        )  # fmt: skip
+        if starts:
+            from courses.services import enrolment_start
+
+            enrolment_start(member=joiner, course=course)
     assignments_refresh(organisation=org, today=datetime.date(2026, 8, 3))
     assert requirement.assignments.filter(member=late, status="overdue").exists()
     question_ask(member=member, body="@SUM(1+1) 質問", course=course)
+    _scorm_attempt(course=course, enrolment=enrolment)
 
     mailing = make_notice_mailing(
         organisation=org, members=[member], subject="=HYPERLINK 研修のお知らせ"
@@ -147,7 +159,32 @@ def hostile_world(db):
         reason="＝危険 skipped",
         recipient=mailing.recipients.first(),
     )
+    from members.audit import AuditEvent, audit_log
+
+    audit_log(user=staff, action=AuditEvent.Action.VIEW_MEMBER, obj=member)
+    from members.models import PersonalDataRequest
+
+    PersonalDataRequest.objects.create(
+        organisation=org, member=member, kind=PersonalDataRequest.Kind.CORRECTION,
+        details="=HYPERLINK 住所の訂正", staff_notes="+cmd 回答済み",
+    )  # fmt: skip
     return staff
+
+
+def _scorm_attempt(*, course, enrolment):
+    """A SCORM lesson whose SCO is titled by the package's vendor, played by the member."""
+    from courses.scorm.services import scorm_launch, scorm_lesson_create, scorm_package_check
+    from tests.factories import scorm
+
+    manifest = scorm.manifest_xml(
+        items=scorm.item_xml("SCO1", "=HYPERLINK(1) 教材", ref="RES1"),
+        resources=scorm.resource_xml("RES1", "index.html"),
+    )
+    data = scorm.single_sco_package(manifest=manifest)
+    lesson = scorm_lesson_create(
+        course=course, checked=scorm_package_check(fileobj=io.BytesIO(data), file_name="x.zip")
+    )
+    scorm_launch(enrolment=enrolment, lesson=lesson, item=lesson.package.items.get())
 
 
 def _content(response) -> bytes:

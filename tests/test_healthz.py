@@ -12,7 +12,7 @@ def test_healthz_answers_200_when_database_is_up(client):
 @pytest.mark.django_db
 def test_healthz_reports_503_when_the_broker_is_configured_but_down(client, settings):
     settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"  # nothing listens on port 1
-    from lms.celery import app
+    from training_site.celery import app
 
     app.conf.broker_url = settings.CELERY_BROKER_URL
     try:

@@ -36,20 +36,20 @@ def run_settings(module, **env):
 
 
 def test_production_without_secret_key_refuses_to_start():
-    result = run_settings("lms.settings.production")
+    result = run_settings("training_site.settings.production")
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
     assert "SECRET_KEY に十分長いランダムな値" in result.stderr
 
 
 def test_production_with_insecure_default_key_refuses_to_start():
-    result = run_settings("lms.settings.production", SECRET_KEY="django-insecure-abc")
+    result = run_settings("training_site.settings.production", SECRET_KEY="django-insecure-abc")
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
 
 
 def test_embedded_defaults_are_sqlite_eager_celery_file_mail_local_storage():
-    result = run_settings("lms.settings.dev")
+    result = run_settings("training_site.settings.dev")
     assert result.returncode == 0, result.stderr
     got = json.loads(result.stdout)
     assert got["engine"] == "django.db.backends.sqlite3"
@@ -62,7 +62,7 @@ def test_embedded_defaults_are_sqlite_eager_celery_file_mail_local_storage():
 
 def test_environment_switches_database_broker_mail_and_storage():
     result = run_settings(
-        "lms.settings.production",
+        "training_site.settings.production",
         SECRET_KEY="x" * 50,
         ALLOWED_HOSTS="lms.example.jp",
         DATABASE_URL="postgres://u:p@db.example:5432/lms",
@@ -78,3 +78,62 @@ def test_environment_switches_database_broker_mail_and_storage():
     assert got["email"] == "django.core.mail.backends.smtp.EmailBackend"
     assert got["storage"] == "storages.backends.s3.S3Storage"
     assert got["hosts"] == ["lms.example.jp"]
+
+
+PRODUCTION_ENV = {
+    "SECRET_KEY": "a-long-random-production-key-" + "Zk4q9Xw2Lp7Rt5Vb8Nm3Hj6Gf1Dc0Sa" * 2,
+    "ALLOWED_HOSTS": "lms.example.jp",
+    "SITE_URL": "https://lms.example.jp",
+    "SCORM_CONTENT_ORIGIN": "https://scorm.example.jp",
+}
+
+
+def test_check_deploy_is_clean_with_production_settings():
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DJANGO", "SECRET", "DEBUG", "ALLOWED", "SITE_URL", "SCORM"))
+    }
+    env.update(PRODUCTION_ENV, DJANGO_SETTINGS_MODULE="training_site.settings.production")
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_production_security_headers_and_proxy_come_from_the_environment():
+    probe = (
+        "import django, json; django.setup(); from django.conf import settings as s; "
+        "print(json.dumps({'hsts': s.SECURE_HSTS_SECONDS, 'ssl': s.SECURE_SSL_REDIRECT, "
+        "'cookie': s.SESSION_COOKIE_SECURE, 'csrf': s.CSRF_COOKIE_SECURE, "
+        "'referrer': s.SECURE_REFERRER_POLICY, 'proxies': s.ALLAUTH_TRUSTED_PROXY_COUNT, "
+        "'header': s.ALLAUTH_TRUSTED_CLIENT_IP_HEADER, "
+        "'csp': s.CONTENT_SECURITY_POLICY['DIRECTIVES']['script-src']}))"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO", "SECRET"))}
+    env.update(
+        PRODUCTION_ENV,
+        ALLAUTH_TRUSTED_PROXY_COUNT="1",
+        DJANGO_SETTINGS_MODULE="training_site.settings.production",
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    got = json.loads(result.stdout)
+    assert got == {
+        "hsts": 31536000,
+        "ssl": True,
+        "cookie": True,
+        "csrf": True,
+        "referrer": "same-origin",
+        "proxies": 1,
+        "header": None,
+        "csp": ["'self'"],
+    }

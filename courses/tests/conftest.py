@@ -8,7 +8,7 @@ from tests.factories.courses import make_course_index, make_course_page, make_le
 
 @pytest.fixture
 def home(db):
-    from lms.demo import seed_site
+    from training_site.demo import seed_site
 
     return seed_site(stdout=io.StringIO())
 

@@ -1,6 +1,7 @@
 import datetime
 import io
 import zipfile
+from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Permission
@@ -8,8 +9,9 @@ from django.test import Client
 from django.urls import reverse
 from pypdf import PdfReader
 
-from courses import services
+from courses import conf, services
 from courses.certificates import certificate_pdf, font_name, wareki
+from members.pdf import FONT_CANDIDATES
 from tests.factories import make_member, make_staff
 
 pytestmark = pytest.mark.django_db
@@ -42,9 +44,20 @@ def test_certificate_pdf_has_the_facts_in_japanese_and_embeds_a_japanese_font(me
         f"/learn/verify/{certificate.number}/",
     ):
         assert expected in text.replace(" ", ""), expected
-    assert font_name() == "CertJP", "IPAexGothic from japanize-matplotlib is embedded"
     fonts = str(PdfReader(io.BytesIO(data)).pages[0]["/Resources"]["/Font"])
+    if conf.certificate_font_path():
+        assert font_name() == "CertJP", "the installed Japanese TrueType font is embedded"
+    else:
+        assert font_name() == "HeiseiKakuGo-W5" and "HeiseiKakuGo-W5" in fonts
     assert fonts and len(data) > 5000
+
+
+def test_the_certificate_font_is_a_setting_found_on_debian_without_a_python_package(settings):
+    settings.COURSES_CERTIFICATE_FONT = "/srv/fonts/our-font.ttf"
+    assert conf.certificate_font_path() == "/srv/fonts/our-font.ttf"
+    settings.COURSES_CERTIFICATE_FONT = None
+    installed = [p for p in FONT_CANDIDATES if Path(p).is_file()]
+    assert conf.certificate_font_path() == (installed[0] if installed else None)
 
 
 def test_member_downloads_own_certificate(client, member, course):
@@ -54,7 +67,7 @@ def test_member_downloads_own_certificate(client, member, course):
         member=member, course=course, source="paper", completed_on=datetime.date(2026, 6, 12)
     )
     login_member(client, member)
-    listing = client.get(reverse("courses:my_training")).content.decode()
+    listing = client.get(reverse("lms:my_training")).content.decode()
     assert enrolment.certificate.number in listing
     response = client.get(reverse("courses:certificate_pdf", args=[enrolment.certificate.number]))
     assert response["Content-Type"] == "application/pdf"

@@ -6,7 +6,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from courses import services
-from courses.models import Certificate, Enrolment, LessonProgress, QuizAttempt
+from courses.models import Certificate, Enrolment, LessonProgress, QuizAttempt, StudyClock
 from courses.selectors import course_progress
 from courses.signals import course_completed
 from tests.factories.courses import (
@@ -22,10 +22,14 @@ pytestmark = pytest.mark.django_db
 
 
 def rewind(progress, seconds, *fields):
-    """Pretend the last heartbeat/report happened ``seconds`` ago (time passing, not mocking)."""
+    """Pretend the last heartbeat/report happened ``seconds`` ago (time passing, not mocking;
+    the member's study clock included)."""
     fields = fields or ("last_heartbeat_at", "video_reported_at", "last_activity_at")
     moment = timezone.now() - datetime.timedelta(seconds=seconds)
     LessonProgress.objects.filter(pk=progress.pk).update(**{f: moment for f in fields})
+    StudyClock.objects.filter(
+        member__enrolments=progress.enrolment_id, credited_until__gt=moment
+    ).update(credited_until=moment)
 
 
 # --- attempts -------------------------------------------------------------------------------
@@ -296,7 +300,7 @@ def test_transcript_path_completes_a_video_lesson_with_its_quiz(member, course):
 
 
 def test_text_lesson_needs_the_explicit_button_and_the_minimum_time(member, course):
-    lesson = make_lesson(course=course, slug="reading", min_reading_seconds=30)
+    lesson = make_lesson(course=course, slug="reading", min_study_seconds=30)
     enrolment = services.enrolment_start(member=member, course=course)
     progress = services.lesson_open(enrolment=enrolment, lesson=lesson)
     progress, status = services.lesson_try_complete(
@@ -319,8 +323,13 @@ def test_quiz_is_graded_on_the_server_and_a_double_submit_is_one_attempt(member,
     answers = correct_answers(lesson)
     wrong = {qid: [] for qid in answers}
     failed = services.quiz_submit(enrolment=enrolment, lesson=lesson, token=token, submitted=wrong)
-    again = services.quiz_submit(enrolment=enrolment, lesson=lesson, token=token, submitted=answers)
+    # the same form again (a double click): the same attempt
+    again = services.quiz_submit(enrolment=enrolment, lesson=lesson, token=token, submitted=wrong)
     assert failed == again and not again.passed and again.score == 0
+    # the same form with other answers (Back, answered again): refused, never graded silently
+    with pytest.raises(services.QuizResubmitted) as refused:
+        services.quiz_submit(enrolment=enrolment, lesson=lesson, token=token, submitted=answers)
+    assert refused.value.attempt == failed
     assert QuizAttempt.objects.filter(enrolment=enrolment).count() == 1
     token2 = services.quiz_token(enrolment=enrolment, lesson=lesson)
     first_q = next(iter(answers))
@@ -431,7 +440,11 @@ def test_final_quiz_is_required_and_uses_the_course_pass_mark(member, index):
     services.lesson_try_complete(enrolment=enrolment, lesson=lesson, explicit=True)
     enrolment.refresh_from_db()
     assert enrolment.completed_at is None
-    assert services.course_missing(enrolment=enrolment) == {"lessons": [], "final_quiz": True}
+    assert services.course_missing(enrolment=enrolment) == {
+        "lessons": [],
+        "final_quiz": True,
+        "time_left": 0,
+    }
     answers = correct_answers(course.final_quiz[0].value)
     first = next(iter(answers))
     half = services.quiz_submit(

@@ -7,9 +7,10 @@ import zoneinfo
 
 import pytest
 import time_machine
+from django.db.models import F
 from django.urls import reverse
 
-from courses.models import Enrolment, LessonProgress
+from courses.models import Enrolment, LessonProgress, StudyClock
 from courses.tests.conftest import login_member
 from tests.factories import make_member
 from tests.factories.courses import correct_answers, make_lesson, post_heartbeat, quiz_block
@@ -23,12 +24,16 @@ TOKYO = zoneinfo.ZoneInfo("Asia/Tokyo")
 
 
 def _rewind(lesson, seconds):
-    """Pretend the last heartbeat was ``seconds`` ago (time passing)."""
+    """Pretend the last heartbeat was ``seconds`` ago (time passing, also on the members'
+    study clocks)."""
     for progress in LessonProgress.objects.filter(lesson=lesson):
         earlier = progress.last_heartbeat_at - datetime.timedelta(seconds=seconds)
         LessonProgress.objects.filter(pk=progress.pk).update(
             last_heartbeat_at=earlier, last_activity_at=earlier
         )
+        StudyClock.objects.filter(
+            member__enrolments=progress.enrolment_id, credited_until__isnull=False
+        ).update(credited_until=F("credited_until") - datetime.timedelta(seconds=seconds))
 
 
 def test_a_member_withdrawn_by_the_roster_import_stops_counting_at_once(
@@ -88,7 +93,7 @@ def test_a_new_cycle_moves_the_heartbeats_to_a_fresh_attempt(
 
 def test_after_the_quiz_is_passed_heartbeats_no_longer_ask_for_it(member_client, course):
     lesson = make_lesson(
-        course=course, slug="quiz-and-reading", min_reading_seconds=30, body=[quiz_block()]
+        course=course, slug="quiz-and-reading", min_study_seconds=30, body=[quiz_block()]
     )
     html = member_client.get(lesson.url).content.decode()
     assert post_heartbeat(member_client, lesson).json()["missing"] == ["reading", "quiz"]

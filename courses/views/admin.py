@@ -10,21 +10,35 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import FormView, TemplateView
 from wagtail.admin import messages
+from wagtail.admin.panels import FieldPanel, ObjectList
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.views import generic
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.model import ModelViewSetGroup
 from wagtail.admin.widgets.button import HeaderButton
 
-from members.admin_scoping import OrganisationScopedViewSet, ScopedEditView
+from members.admin_scoping import (
+    OrganisationScopedViewSet,
+    ScopedEditView,
+    ScopedOrganisationForm,
+)
 from members.exports import SafeSpreadsheetExportMixin
 from members.selectors import organisations_for_staff
+from members.storage import private_file_url
 
 from .. import services
 from ..certificates import certificate_filename, certificate_pdf, certificates_zip
 from ..filters import CertificateFilterSet, EnrolmentFilterSet, QuestionFilterSet
 from ..forms import AttendanceUploadForm, ExternalCompletionForm
-from ..models import AttendanceImport, Certificate, CoursePage, Enrolment, Question
+from ..models import (
+    AttendanceImport,
+    Certificate,
+    CoursePage,
+    Enrolment,
+    Question,
+    QuestionSettings,
+)
+from ..scorm.admin_views import ScormStateViewSet
 from ..selectors import certificates_for_staff, enrolments_for_staff, questions_for_staff
 
 
@@ -223,11 +237,32 @@ class CertificateViewSet(OrganisationScopedViewSet):
     delete_view_class = _NoDeleteView
 
 
+class QuestionSettingsViewSet(OrganisationScopedViewSet):
+    """How each organisation's office hears of new questions: at once or a daily digest."""
+
+    model = QuestionSettings
+    icon = "mail"
+    menu_label = gettext_lazy("Question notifications")
+    name = "question_settings"
+    url_prefix = "courses/question-settings"
+    list_display = ["organisation", "notify", "notify_email"]
+    edit_handler = ObjectList(
+        [FieldPanel("organisation"), FieldPanel("notify"), FieldPanel("notify_email")],
+        base_form_class=ScopedOrganisationForm,
+    )
+
+
 class CoursesViewSetGroup(ModelViewSetGroup):
     menu_label = gettext_lazy("Training records")
     menu_icon = "clipboard-list"
     menu_order = 250
-    items = (QuestionViewSet, EnrolmentViewSet, CertificateViewSet)
+    items = (
+        QuestionViewSet,
+        QuestionSettingsViewSet,
+        EnrolmentViewSet,
+        CertificateViewSet,
+        ScormStateViewSet,
+    )
 
 
 # --- plain admin views --------------------------------------------------------------------
@@ -316,7 +351,8 @@ class AttendancePreviewView(_StaffMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["import"] = self.get_import()
+        context["import"] = import_ = self.get_import()
+        context["file_url"] = private_file_url(import_) if import_.file else ""
         return context
 
     def post(self, request, *args, **kwargs):

@@ -268,6 +268,33 @@ def test_rules_and_within_or_across(organisation, campaign, course):
     assert osaka_carpenter.pk not in assigned and other.pk not in assigned
 
 
+def test_requirements_sharing_an_audience_and_one_with_its_own_rules(
+    organisation, campaign, course
+):
+    """Requirements with the same rules are materialised together (their members found
+    once); each still gets exactly its own members and due dates."""
+    tokyo = {"prefectures": ["13"]}
+    everyone_a = make_requirement(campaign=campaign, courses=[course], name="全員A")
+    everyone_b = make_requirement(campaign=campaign, courses=[make_course()], name="全員B")
+    tokyo_a = make_requirement(campaign=campaign, courses=[course], name="東京A", rules=[tokyo])
+    tokyo_b = make_requirement(campaign=campaign, courses=[course], name="東京B", rules=[tokyo])
+    in_tokyo = make_member(organisation=organisation, prefecture="13", joined_on=D(2024, 4, 1))
+    in_osaka = make_member(organisation=organisation, prefecture="27", joined_on=D(2024, 4, 1))
+    joiner = make_member(organisation=organisation, prefecture="13", joined_on=D(2026, 7, 10))
+    refresh(organisation, D(2026, 7, 12))
+
+    def members_of(requirement):
+        return set(
+            Assignment.objects.filter(requirement=requirement).values_list("member", flat=True)
+        )
+
+    assert members_of(everyone_a) == members_of(everyone_b) == {in_tokyo.pk, in_osaka.pk, joiner.pk}
+    assert members_of(tokyo_a) == members_of(tokyo_b) == {in_tokyo.pk, joiner.pk}
+    assert {assignment(joiner, r).due_on for r in (everyone_a, everyone_b, tokyo_a, tokyo_b)} == {
+        D(2026, 8, 9)
+    }
+
+
 def test_a_class_matches_its_sub_kinds_and_work_types(organisation, campaign, course):
     requirement = make_requirement(
         campaign=campaign,

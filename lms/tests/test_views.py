@@ -31,7 +31,7 @@ def lms_staff(username, organisations):
 
 @pytest.fixture
 def site(db):
-    from lms.demo import seed_site
+    from training_site.demo import seed_site
 
     return seed_site(stdout=io.StringIO())
 
@@ -95,6 +95,25 @@ def test_my_training_shows_what_is_required_and_a_continue_button(client, world,
     assert 'data-testid="continue"' in html and a["course"].url in html
     assert "足場の安全" in html and "他の職種向け" not in html
     assert "全員B" not in html
+
+
+def test_every_link_on_my_training_opens_for_the_member(client, world, django_user_model):
+    """No dead end: each link of マイ研修 (the questions section's 「質問する」 once answered
+    405 to a click) opens a page for the member who sees it."""
+    import re
+
+    a = world["A"]
+    from courses.services import question_ask
+
+    question_ask(member=a["todo"], body="修了証はいつ届きますか", course=None)
+    member_client(client, a["todo"], django_user_model)
+    html = client.get("/my/").content.decode()
+    main = html[html.index("<main") : html.index("</main>")]
+    links = {h.split("#")[0] for h in re.findall(r'<a [^>]*href="(/[^"]*)"', main)}
+    assert reverse("courses:faq") in links and a["course"].url in links
+    for url in sorted(links):
+        response = client.get(url)
+        assert response.status_code == 200, f"{url} answers {response.status_code}"
 
 
 def test_my_training_lists_completions_by_year(client, world, django_user_model):
@@ -194,8 +213,18 @@ def test_exports_are_scoped_and_parse(client, world):
     assert statuses == {"A001": "修了", "A002": "期限切れ"}
     response = client.get(reverse("lms_reports:overdue"), {"export": "xlsx"})
     workbook = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
-    sheet = list(workbook.active.values)
-    assert [r[0] for r in sheet[1:]] == ["A002"]
+    sheet = workbook["期限切れ"]
+    rows = list(sheet.values)
+    organisation, report, as_of = rows[0][:3]
+    assert (organisation, report) == (a["org"].name, "期限切れ")
+    assert isinstance(as_of, datetime.datetime)
+    assert rows[1][:2] == ("加入者番号", "氏名")
+    assert [r[0] for r in rows[2:]] == ["A002"]
+    assert sheet.freeze_panes == "A3" and sheet.auto_filter.ref == "A2:I3"
+    assert sheet.column_dimensions["B"].width >= 12
+    due = rows[1].index("期限")
+    assert rows[2][due] == datetime.datetime(2026, 7, 31)  # a real date, not text
+    assert sheet.cell(row=3, column=due + 1).number_format == "yyyy/mm/dd"
     learners = client.get(reverse("lms_reports:learners"), {"export": "csv", "fiscal_year": 2026})
     text = b"".join(learners.streaming_content).decode("utf-8")
     assert "A001" in text and "B001" not in text and "セミナー" in text
@@ -230,11 +259,12 @@ def test_completion_report_command_has_the_dashboards_numbers(world):
         by="prefecture", format="json", stdout=out,
     )  # fmt: skip
     data = json.loads(out.getvalue())
-    total = data["rows"][-1]
+    total = data["rows"][0]
     assert (total["required"], total["completed"], total["overdue"], total["rate"]) == (
         2, 1, 1, 50.0,
     )  # fmt: skip
-    assert {r["label"] for r in data["rows"][:-1]} == {"東京都", "大阪府"}
+    assert {r["label"] for r in data["rows"][1:]} == {"東京都", "大阪府"}
+    assert [(r["label"], r["required"]) for r in data["requirements"]] == [("全員A", 2)]
     assert Assignment.objects.count() == 4  # B's rows exist but are not counted
 
 
@@ -274,3 +304,19 @@ def test_staff_type_cycle_dates_in_wareki_in_the_admin(client, organisation):
     )
     assert response.status_code == 200
     assert "R8.6.10 のように日付を入力してください" in response.content.decode()
+
+
+def test_the_course_list_shows_this_years_status_as_my_training_does(
+    client, world, django_user_model
+):
+    a = world["A"]
+    complete_course(member=a["todo"], course=a["course"], on=D(2025, 6, 10))  # last year's
+    member_client(client, a["todo"], django_user_model)
+    my_training = client.get("/my/").content.decode()
+    assert "期限切れ" in my_training and "0% 完了" in my_training.replace("\n", "")
+    listing = client.get(a["course"].get_parent().url)
+    row = next(r for r in listing.context["rows"] if r["course"].pk == a["course"].pk)
+    assert not row["progress"].completed and row["progress"].percent == 0
+    html = listing.content.decode()
+    assert "前回の修了日：2025年6月10日" in html
+    assert "今年度の受講はこれからです" in html

@@ -56,6 +56,6 @@ def smtp_server(settings):
 
 @pytest.fixture
 def site(db):
-    from lms.demo import seed_site
+    from training_site.demo import seed_site
 
     return seed_site(stdout=io.StringIO())

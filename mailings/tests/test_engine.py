@@ -253,6 +253,22 @@ def test_rate_limiter_waits_for_the_next_window(organisation):
     assert slept and int(time.time()) > first
 
 
+def test_tokens_left_from_an_ended_window_are_not_spent(organisation):
+    """A worker that stalled past its window takes fresh tokens: last second's leftovers on top
+    of this second's would send faster than the organisation's rate."""
+    import time
+
+    key = f"org-s-{uuid.uuid4().hex}"
+    stalled = RateLimiter(key=key, per_minute=1200)  # 20 a second, taken 10 at a time
+    stalled.acquire()
+    assert stalled.tokens == 9
+    time.sleep(1.02 - time.time() % 1)  # the next one-second window begins
+    stalled.acquire()
+    other_worker = RateLimiter(key=key, per_minute=1200)
+    assert other_worker._take(20) == 10  # the stalled worker counted a fresh batch here
+    assert stalled.tokens == 9
+
+
 def test_organisation_rate_setting(organisation, settings):
     settings.MAILINGS_DEFAULT_RATE_PER_MINUTE = 600
     assert engine._limiter_for(organisation).per_minute == 600

@@ -10,7 +10,7 @@ from django.core import mail
 from mailings import engine, services
 from mailings.mime import MessageFactory, read_unsubscribe_token
 from mailings.models import Mailing, MailingRecipient, OrganisationMailSettings
-from mailings.rendering import render_mail
+from mailings.rendering import html_to_text, render_mail
 from tests.factories import (
     make_audience,
     make_member,
@@ -68,11 +68,12 @@ def test_newsletter_mail(org, site, django_capture_on_commit_callbacks):
     member = make_member(organisation=org, email="taro@example.jp", name="山田　太郎")
     subscribe(member)
     page = make_newsletter(organisation=org, subject="7月号 熱中症に注意", preheader="暑さ指数")
+    staff = make_staff(organisations=[org])
     mailing = services.newsletter_mailing_create(
-        page=page, audience=make_audience(organisation=org), user=None
+        page=page, audience=make_audience(organisation=org), user=staff
     )
     with django_capture_on_commit_callbacks(execute=True):
-        services.mailing_send(mailing=mailing, user=None)
+        services.mailing_send(mailing=mailing, user=staff)
     assert len(mail.outbox) == 1
     parsed = parse(mail.outbox[0])
     assert str(parsed["Subject"]) == "7月号 熱中症に注意"
@@ -171,3 +172,17 @@ def test_message_has_date_and_parses_as_multipart_alternative(org):
     assert parsed.get_content_type() == "multipart/alternative"
     assert parsed["Date"].datetime.year >= datetime.date.today().year - 1
     assert parsed.get_body(("plain",)).get_content().strip() == "t"
+
+
+def test_text_part_reads_like_the_html():
+    """Mail apps that show only the text part: headings, list items, link addresses."""
+    text = html_to_text(
+        '<p>{{ name }}さん</p><h2>熱中症に注意</h2><p>詳しくは<a href="https://example.jp/heat/">'
+        'こちら</a>。<br>問い合わせ: <a href="mailto:anzen@example.jp">anzen@example.jp</a></p>'
+        '<ul><li>水分</li><li>塩分</li></ul><div style="display: none">preheader</div>'
+    )
+    assert text == (
+        "{{ name }}さん\n\n■ 熱中症に注意\n\n"
+        "詳しくはこちら ( https://example.jp/heat/ )。\n問い合わせ: anzen@example.jp\n\n"
+        "・水分\n・塩分"
+    )

@@ -161,7 +161,7 @@ def test_killed_worker_neither_duplicates_nor_loses(sink, tmp_path):
         "MAILINGS_LEASE_SECONDS": "8",
     }
     command = [
-        sys.executable, "-m", "celery", "-A", "lms", "worker", "--pool=solo", "-Q", queue,
+        sys.executable, "-m", "celery", "-A", "training_site", "worker", "--pool=solo", "-Q", queue,
         "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "warning",
     ]  # fmt: skip
     logs = []
@@ -176,7 +176,7 @@ def test_killed_worker_neither_duplicates_nor_loses(sink, tmp_path):
 
     from celery import Celery
 
-    client = Celery(broker=REDIS_URL)
+    client = Celery(broker=REDIS_URL, set_as_current=False)  # the tests' app stays current
     first = start_worker("worker-1")
     second = None
     try:

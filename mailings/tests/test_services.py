@@ -35,8 +35,8 @@ def test_bounce_list_import_is_atomic_idempotent_and_reports_lines(organisation)
     result = services.suppression_import(
         organisation=organisation, data=bad, filename="bounces.csv", reason="bounce", user=staff
     )
-    assert [line for line, _value, _msg in result.errors] == [3, 5]
-    assert "bounces.csv" in result.errors[0][2] and "3" in result.errors[0][2]
+    assert [error.line for error in result.errors] == [3, 5]
+    assert "bounces.csv" in result.errors[0].message() and "3" in result.errors[0].message()
     assert not Suppression.objects.exists()  # nothing written
 
     good = b"OK@Example.jp\nsecond@example.jp\n"

@@ -17,11 +17,12 @@ BODIES = ["", "not json", "{}", "[]", '{"RecordType": "Bounce"}', '[{"event": 1}
 
 
 def _reload_urls():
-    import lms.urls
     import mailings.urls
+    import members.site_urls
 
     importlib.reload(mailings.urls)
-    importlib.reload(lms.urls)
+    importlib.reload(members.site_urls)  # the one include() that mounts mailings.urls
+    importlib.reload(importlib.import_module(django_settings.ROOT_URLCONF))
     clear_url_caches()
 
 
@@ -38,11 +39,14 @@ def webhooks_configured(settings):
 
 def _webhook_urls():
     """{name: path} of every ESP webhook mounted under /mail/esp/."""
-    mail = next(
-        p
-        for p in get_resolver().url_patterns
-        if isinstance(p, URLResolver) and p.namespace == "mailings"
-    )
+
+    def resolvers(patterns):
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                yield p
+                yield from resolvers(p.url_patterns)
+
+    mail = next(p for p in resolvers(get_resolver().url_patterns) if p.namespace == "mailings")
     esp = [p for p in mail.url_patterns if isinstance(p, URLResolver) and p.namespace == "anymail"]
     if not esp:
         return {}

@@ -3,7 +3,7 @@ broker, an SMTP server and a short lease, all from the environment)."""
 
 import os
 
-from lms.settings.test import *  # noqa: F403
+from training_site.settings.test import *  # noqa: F403
 
 CELERY_BROKER_URL = os.environ["CELERY_BROKER_URL"]
 CELERY_TASK_ALWAYS_EAGER = False

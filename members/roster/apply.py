@@ -8,11 +8,10 @@ small factor of a bare COPY; other databases use ``bulk_create`` in batches.
 
 from __future__ import annotations
 
-import json
-
 from django.db import connection
 from django.utils import timezone
 
+from ..bulk import insert_rows, reserve_ids
 from ..models import Member, MemberChange, Membership
 from .diff import MEMBER_FIELDS, Plan
 
@@ -58,7 +57,7 @@ def apply_plan(plan: Plan, *, organisation, roster_import, batch_size: int) -> N
         for r in plan.creates
     ]
     periods += [(p.member_id, p.joined_on, p.withdrawn_on, p.category) for p in plan.period_creates]
-    _insert(Membership, PERIOD_COLUMNS, periods, batch_size=batch_size)
+    insert_rows(Membership, PERIOD_COLUMNS, periods, batch_size=batch_size)
 
     if plan.updates:
         fields = sorted(plan.update_fields) + ["roster_fingerprint", "updated_at"]
@@ -98,7 +97,7 @@ def apply_plan(plan: Plan, *, organisation, roster_import, batch_size: int) -> N
         for key, change in plan.changes.items()
         if change.kind != "added"
     ]
-    _insert(MemberChange, CHANGE_COLUMNS, history, batch_size=batch_size)
+    insert_rows(MemberChange, CHANGE_COLUMNS, history, batch_size=batch_size)
 
 
 def _create_members(plan: Plan, *, organisation, now, batch_size) -> dict[str, int]:
@@ -108,12 +107,7 @@ def _create_members(plan: Plan, *, organisation, now, batch_size) -> dict[str, i
     numbers = [r.values["member_no"] for r in plan.creates]
     if connection.vendor == "postgresql":
         # reserve the ids in one statement, then COPY: no read-back needed
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-                [Member._meta.db_table, len(numbers)],
-            )
-            ids = [row[0] for row in cursor.fetchall()]
+        ids = reserve_ids(Member, len(numbers))
         rows = [
             (
                 pk,
@@ -126,7 +120,7 @@ def _create_members(plan: Plan, *, organisation, now, batch_size) -> dict[str, i
             )
             for pk, r in zip(ids, plan.creates, strict=True)
         ]
-        _copy_insert(Member, ["id", *MEMBER_COLUMNS], rows)
+        insert_rows(Member, ["id", *MEMBER_COLUMNS], rows)
         return dict(zip(numbers, ids, strict=True))
     members = [
         Member(
@@ -141,33 +135,3 @@ def _create_members(plan: Plan, *, organisation, now, batch_size) -> dict[str, i
     ]
     Member.objects.bulk_create(members, batch_size=batch_size)
     return {m.member_no: m.pk for m in members}
-
-
-def _insert(model, columns: list[str], rows: list[tuple], *, batch_size: int) -> None:
-    """Insert tuples of ``columns``: COPY on PostgreSQL, bulk_create in batches elsewhere."""
-    if not rows:
-        return
-    if connection.vendor == "postgresql" and len(rows) > batch_size:
-        _copy_insert(model, columns, rows)
-        return
-    objects = [model(**dict(zip(columns, row, strict=True))) for row in rows]
-    model.objects.bulk_create(objects, batch_size=batch_size)
-
-
-def _copy_insert(model, columns, rows) -> None:
-    """COPY the rows straight into the table (PostgreSQL)."""
-    opts = model._meta
-    fields = [opts.get_field(c.removesuffix("_id") if c.endswith("_id") else c) for c in columns]
-    json_positions = [i for i, f in enumerate(fields) if f.get_internal_type() == "JSONField"]
-    quoted = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    with connection.cursor() as cursor:
-        with cursor.cursor.copy(f"COPY {opts.db_table} ({quoted}) FROM STDIN") as copy:
-            if json_positions:
-                for row in rows:
-                    row = list(row)
-                    for i in json_positions:
-                        row[i] = json.dumps(row[i], ensure_ascii=False)
-                    copy.write_row(row)
-            else:
-                for row in rows:
-                    copy.write_row(row)

@@ -42,6 +42,7 @@ class Change:
     member_no: str
     name: str
     changes: dict  # field -> [before, after]
+    values: dict | None = None  # an added member's values as read, for the preview
 
 
 @dataclasses.dataclass
@@ -93,7 +94,7 @@ def plan_changes(
             plan.creates.append(row)
             plan.counts["added"] += 1
             plan.changes[row.values["member_no"]] = Change(
-                "added", row.line, row.values["member_no"], row.values["name"], {}
+                "added", row.line, row.values["member_no"], row.values["name"], {}, row.values
             )
 
     for batch in _chunks(existing_rows, batch_size):
@@ -157,83 +158,115 @@ def _json(value):
     return value.isoformat() if isinstance(value, datetime.date) else value
 
 
-def _plan_member(plan: Plan, row: Row, member: dict, history: list[Period], *, as_of) -> None:
-    new = row.values
-    J, W, C = new["joined_on"], new["withdrawn_on"], new["category"]
-    changed = {f: [_json(member[f]), _json(new[f])] for f in MEMBER_FIELDS if member[f] != new[f]}
-    latest = history[-1] if history else None
-    kind = "changed" if changed else None
-    member_id = member["id"]
+class _MemberPlanner:
+    """One existing member's row against their membership history: the period writes and the
+    kind of change (None: unchanged), or an overlap error."""
 
-    def overlap(previous: Period):
-        plan.errors.append(
+    def __init__(self, plan: Plan, row: Row, member_id: int, history: list[Period], *, as_of):
+        self.plan, self.row, self.member_id, self.history = plan, row, member_id, history
+        self.as_of = as_of
+        values = row.values
+        self.joined_on, self.withdrawn_on = values["joined_on"], values["withdrawn_on"]
+        self.category = values["category"]
+        self.latest = history[-1] if history else None
+
+    def overlap(self, previous: Period) -> str:
+        self.plan.errors.append(
             Issue(
                 "period_overlap",
-                line=row.line,
+                line=self.row.line,
                 field="joined_on",
-                value=J.isoformat(),
+                value=self.joined_on.isoformat(),
                 params={
                     "period": f"{previous.joined_on} – {previous.withdrawn_on or ''}",
                     "withdrawn_on": _json(previous.withdrawn_on) or "",
                 },
             )
         )
+        return OVERLAP
 
-    def close(period: Period, on: datetime.date):
-        plan.period_updates.append(dataclasses.replace(period, withdrawn_on=on))
+    def correct(self, period: Period, **fields) -> None:
+        self.plan.period_updates.append(dataclasses.replace(period, **fields))
 
-    def open_(start, end, category):
-        plan.period_creates.append(Period(None, member_id, start, end, category))
+    def close(self, period: Period, on: datetime.date) -> None:
+        self.correct(period, withdrawn_on=on)
 
-    if latest is None:
-        open_(J, W, C)  # a member without any period (not made by an import)
-        kind = "changed"
-    elif latest.withdrawn_on is None:  # enrolled now
-        if W:
-            if W < latest.joined_on:
-                return overlap(latest)
-            if C != latest.category and J > latest.joined_on:
-                close(latest, J)
-                open_(J, W, C)
-            elif J != latest.joined_on and _can_move_start(history, J):
-                plan.period_updates.append(dataclasses.replace(latest, joined_on=J, withdrawn_on=W))
-            else:
-                close(latest, W)
-            kind = "withdrawn"
-        elif C != latest.category:
-            start = J if J > latest.joined_on else max(as_of, latest.joined_on)
+    def open(self, start, end, category) -> None:
+        self.plan.period_creates.append(Period(None, self.member_id, start, end, category))
+
+    def kind(self, fields_changed: bool) -> str | None:
+        if self.latest is None:  # a member without any period (not made by an import)
+            self.open(self.joined_on, self.withdrawn_on, self.category)
+            return "changed"
+        if self.latest.withdrawn_on is None:
+            return self.while_enrolled(fields_changed)
+        return self.while_withdrawn(fields_changed)
+
+    def while_enrolled(self, fields_changed: bool) -> str | None:
+        latest, joined_on, category = self.latest, self.joined_on, self.category
+        if self.withdrawn_on:
+            return self.withdrawal()
+        if category != latest.category:
+            # the new category starts on the file's joining date if later, else the roster date
+            start = joined_on if joined_on > latest.joined_on else max(self.as_of, latest.joined_on)
             if start == latest.joined_on:
-                plan.period_updates.append(dataclasses.replace(latest, category=C))
+                self.correct(latest, category=category)
             else:
-                close(latest, start)
-                open_(start, None, C)
-            kind = "changed"
-        elif J != latest.joined_on:
-            if not _can_move_start(history, J):
-                return overlap(history[-2])
-            plan.period_updates.append(dataclasses.replace(latest, joined_on=J))
-            kind = "changed"
-    else:  # withdrawn now
-        ended = latest.withdrawn_on
-        if W is None:
-            if J >= ended:
-                open_(J, None, C)
-                kind = "rejoined"
-            elif J == latest.joined_on and C == latest.category:
-                plan.period_updates.append(dataclasses.replace(latest, withdrawn_on=None))
-                kind = "changed"  # the withdrawal was cancelled
-            else:
-                return overlap(latest)
-        elif J == latest.joined_on:
-            if W != ended or C != latest.category:
-                plan.period_updates.append(dataclasses.replace(latest, withdrawn_on=W, category=C))
-                kind = "changed"
-        elif J >= ended:
-            open_(J, W, C)
-            kind = "rejoined"
-        else:
-            return overlap(latest)
+                self.close(latest, start)
+                self.open(start, None, category)
+            return "changed"
+        if joined_on != latest.joined_on:
+            if not _can_move_start(self.history, joined_on):
+                return self.overlap(self.history[-2])
+            self.correct(latest, joined_on=joined_on)
+            return "changed"
+        return "changed" if fields_changed else None
 
+    def withdrawal(self) -> str:
+        latest, joined_on, withdrawn_on = self.latest, self.joined_on, self.withdrawn_on
+        if withdrawn_on < latest.joined_on:
+            return self.overlap(latest)
+        if self.category != latest.category and joined_on > latest.joined_on:
+            self.close(latest, joined_on)
+            self.open(joined_on, withdrawn_on, self.category)
+        elif joined_on != latest.joined_on and _can_move_start(self.history, joined_on):
+            self.correct(latest, joined_on=joined_on, withdrawn_on=withdrawn_on)
+        else:
+            self.close(latest, withdrawn_on)
+        return "withdrawn"
+
+    def while_withdrawn(self, fields_changed: bool) -> str | None:
+        latest, joined_on, category = self.latest, self.joined_on, self.category
+        ended = latest.withdrawn_on
+        if self.withdrawn_on is None:
+            if joined_on >= ended:
+                self.open(joined_on, None, category)
+                return "rejoined"
+            if joined_on == latest.joined_on and category == latest.category:
+                self.correct(latest, withdrawn_on=None)
+                return "changed"  # the withdrawal was cancelled
+            return self.overlap(latest)
+        if joined_on == latest.joined_on:
+            if self.withdrawn_on != ended or category != latest.category:
+                self.correct(latest, withdrawn_on=self.withdrawn_on, category=category)
+                return "changed"
+            return "changed" if fields_changed else None
+        if joined_on >= ended:
+            self.open(joined_on, self.withdrawn_on, category)
+            return "rejoined"
+        return self.overlap(latest)
+
+
+OVERLAP = "overlap"  # the row cannot be applied: an error was recorded
+
+
+def _plan_member(plan: Plan, row: Row, member: dict, history: list[Period], *, as_of) -> None:
+    new = row.values
+    changed = {f: [_json(member[f]), _json(new[f])] for f in MEMBER_FIELDS if member[f] != new[f]}
+    kind = _MemberPlanner(plan, row, member["id"], history, as_of=as_of).kind(bool(changed))
+    if kind == OVERLAP:
+        return
+    member_id = member["id"]
     if kind is None:
         plan.counts["unchanged"] += 1
         if member["roster_fingerprint"] != row.fingerprint:

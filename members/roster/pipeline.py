@@ -22,10 +22,10 @@ from .. import conf
 from ..models import Member, Organisation
 from . import normalise as N
 from .apply import apply_plan
-from .diff import load_known, plan_changes
+from .diff import Plan, load_known, plan_changes
 from .reading import ReadError, read_table
 from .report import Issue, Report
-from .validation import check_columns, validate
+from .validation import Known, Validated, check_columns, member_no_width, validate
 
 
 @dataclasses.dataclass
@@ -35,6 +35,7 @@ class Options:
     as_of: datetime.date | None = None
     withdraw_missing: bool = False
     skip_invalid: bool = False
+    confirm_large_change: bool = False  # staff confirmed a file that adds or misses many
 
     def as_dict(self) -> dict:
         data = dataclasses.asdict(self)
@@ -97,56 +98,103 @@ def _run(
     on_commit: Callable[[Report], None] | None = None,
 ) -> Report:
     report = Report(file_name=file_name, checksum=checksum(data), dry_run=not apply)
-    as_of = options.as_of or timezone.localdate()
-    today = timezone.localdate()
-    batch_size = conf.import_batch_size()
-
-    def reject_file(issue: Issue) -> Report:
-        report.errors = [issue]
-        report.rejected_file = report.rejected = True
+    parsed = _read_and_map_columns(data, options, report)
+    if parsed is None:  # rejected as a whole file: no row was read
         return report
+    run = _Run(
+        organisation=organisation,
+        table=parsed[0],
+        columns=parsed[1],
+        options=options,
+        report=report,
+        progress=progress,
+    )
+    version = _roster_version(organisation)
+    validated, known = run.validate()
+    if not apply:
+        run.plan_and_report(validated, known)
+        return report
+    with transaction.atomic():
+        Organisation.objects.select_for_update().filter(pk=organisation.pk).first()
+        if _roster_version(organisation) != version:  # another import ran meanwhile
+            validated, known = run.validate()
+        plan = run.plan_and_report(validated, known)
+        run.refuse_unconfirmed_large_change()
+        if report.rejected:
+            return report
+        if report.has_changes or plan.fingerprints:
+            apply_plan(
+                plan,
+                organisation=organisation,
+                roster_import=roster_import,
+                batch_size=conf.import_batch_size(),
+            )
+        report.applied = report.has_changes
+        if on_commit:
+            on_commit(report)
+    return report
+
+
+def _read_and_map_columns(data: bytes, options: Options, report: Report):
+    """The file's table and its column map, or None when the file is rejected as a whole
+    (unreadable, no header, required columns missing): ``report`` then says why."""
+
+    def reject_file(issues: list[Issue]) -> None:
+        report.errors = issues
+        report.rejected_file = report.rejected = True
 
     try:
         table = read_table(data, encoding=options.encoding, sheet=options.sheet)
     except ReadError as error:
-        return reject_file(error.issue)
+        return reject_file([error.issue])
     report.encoding, report.sheet = table.encoding, table.sheet
     columns = N.map_columns(table.rows)
     if columns is None:
-        return reject_file(Issue("no_header", line=table.rows[0][0] if table.rows else None))
+        return reject_file([Issue("no_header", line=table.rows[0][0] if table.rows else None)])
     report.columns = {f: columns.headers[i] for f, i in columns.indexes.items()}
     report.unmatched_columns = columns.unmatched
     missing_columns = check_columns(columns)
     if missing_columns:
-        report.errors = missing_columns
-        report.rejected_file = report.rejected = True
-        return report
+        return reject_file(missing_columns)
+    return table, columns
 
-    occupations = N.OccupationList(list(organisation.occupations.values_list("name", "aliases")))
 
-    def check(known):
-        return validate(
-            table,
-            columns,
-            occupations=occupations,
-            known=known,
-            as_of=as_of,
-            today=today,
-            progress=progress,
+class _Run:
+    """The steps of one run after the file was read: validate, plan, report, guard."""
+
+    def __init__(self, *, organisation, table, columns, options: Options, report, progress):
+        self.organisation, self.table, self.columns = organisation, table, columns
+        self.options, self.report, self.progress = options, report, progress
+        self.today = timezone.localdate()
+        self.as_of = options.as_of or self.today
+        self.occupations = N.OccupationList(
+            list(organisation.occupations.values_list("name", "aliases"))
         )
 
-    version = _roster_version(organisation)
-    known = load_known(organisation)
-    validated = check(known)
-    report.rows_total = validated.rows_total
+    def validate(self) -> tuple[Validated, dict[str, Known]]:
+        known = load_known(self.organisation)
+        validated = validate(
+            self.table,
+            self.columns,
+            occupations=self.occupations,
+            known=known,
+            as_of=self.as_of,
+            today=self.today,
+            progress=self.progress,
+            number_width=member_no_width(known),
+        )
+        self.report.rows_total = validated.rows_total
+        self.report.padded_member_nos = validated.padded_member_nos
+        return validated, known
 
-    def plan_and_report(validated, known):
+    def plan_and_report(self, validated: Validated, known: dict[str, Known]) -> Plan:
+        report, options = self.report, self.options
         plan = plan_changes(
-            organisation,
+            self.organisation,
             validated,
-            as_of=as_of,
+            as_of=self.as_of,
             withdraw_missing=options.withdraw_missing,
-            batch_size=batch_size,
+            batch_size=conf.import_batch_size(),
             known=known,
         )
         report.errors = sorted(validated.errors + plan.errors, key=lambda i: i.line or 0)
@@ -155,39 +203,78 @@ def _run(
         report.counts = {k: plan.counts.get(k, 0) for k in report.counts}
         report.counts["rejected"] = len(rejected_lines)
         limit = conf.import_preview_changes()
-        report.changes = [
-            {
-                "kind": c.kind,
-                "line": c.line,
-                "member_no": c.member_no,
-                "name": c.name,
-                "changes": c.changes,
-            }
-            for c in sorted(plan.changes.values(), key=lambda c: (c.line is None, c.line or 0))[
-                :limit
-            ]
-        ]
+        first_changes = sorted(plan.changes.values(), key=lambda c: (c.line is None, c.line or 0))
+        report.changes = [_change_for_report(change) for change in first_changes[:limit]]
         report.missing_members = plan.missing[:limit]
         report.rejected = bool(report.errors) and not options.skip_invalid
+        report.guards = large_change_guards(
+            counts=report.counts, active=self._active_members(known)
+        )
         return plan
 
-    if not apply:
-        plan_and_report(validated, known)
-        return report
+    def _active_members(self, known) -> int:
+        if not known:
+            return 0
+        return Member.objects.filter(organisation=self.organisation).active_on(self.as_of).count()
 
-    with transaction.atomic():
-        Organisation.objects.select_for_update().filter(pk=organisation.pk).first()
-        if _roster_version(organisation) != version:  # another import ran meanwhile
-            known = load_known(organisation)
-            validated = check(known)
-        plan = plan_and_report(validated, known)
-        if report.rejected:
-            return report
-        if report.has_changes or plan.fingerprints:
-            apply_plan(
-                plan, organisation=organisation, roster_import=roster_import, batch_size=batch_size
+    def refuse_unconfirmed_large_change(self) -> None:
+        """An unusually large change is applied only when staff confirmed it explicitly."""
+        report = self.report
+        if report.guards and not report.rejected and not self.options.confirm_large_change:
+            report.errors = report.guards + report.errors
+            report.rejected = True
+
+
+# shown for an added member in the preview: what was read, dates as the importer parsed them
+PREVIEW_FIELDS = ["name_kana", "birth_date", "category", "occupation", "email", "joined_on"]
+
+
+def _change_for_report(change) -> dict:
+    fields = change.changes
+    if change.kind == "added" and change.values:
+        fields = {
+            field: [None, _json(change.values[field])]
+            for field in PREVIEW_FIELDS
+            if change.values[field] not in ("", None)
+        }
+    return {
+        "kind": change.kind,
+        "line": change.line,
+        "member_no": change.member_no,
+        "name": change.name,
+        "changes": fields,
+    }
+
+
+def _json(value):
+    return value.isoformat() if isinstance(value, datetime.date) else value
+
+
+def large_change_guards(*, counts: dict, active: int) -> list[Issue]:
+    """Why a file needs explicit confirmation: it adds more than half of the organisation's
+    members as new, or reports more than a fifth of them missing (a file of another
+    organisation, or a partial export, looks like this). A first import (no members yet) is
+    not guarded, nor a change of a few people (``IMPORT_GUARD_MIN_PEOPLE``) in a small one."""
+    if not active:
+        return []
+    guards = []
+    least = conf.import_guard_min_people()
+    if counts["added"] > max(least, active * conf.import_guard_added_share()):
+        guards.append(
+            Issue(
+                "large_addition",
+                params={"added": counts["added"], "active": active},
             )
-        report.applied = report.has_changes
-        if on_commit:
-            on_commit(report)
-    return report
+        )
+    if counts["missing"] > max(least, active * conf.import_guard_missing_share()):
+        guards.append(
+            Issue(
+                "large_missing",
+                params={
+                    "missing": counts["missing"],
+                    "active": active,
+                    "percent": round(100 * counts["missing"] / active),
+                },
+            )
+        )
+    return guards

@@ -12,24 +12,15 @@ from typing import Any
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from members.uploads import MESSAGES as UPLOAD_MESSAGES
+
 ERROR = "error"
 WARNING = "warning"
 
 # code -> (what is wrong, what was expected). Parameters come from Issue.params.
 MESSAGES = {
-    # file level
-    "unreadable": (
-        _("The file could not be opened as a CSV or XLSX file (%(detail)s)."),
-        _("A CSV file (UTF-8, UTF-8 with BOM or CP932) or an Excel .xlsx workbook."),
-    ),
-    "decode": (
-        _("The bytes on this line cannot be decoded as %(encoding)s."),
-        _("A file in UTF-8, UTF-8 with BOM or CP932 (Shift_JIS as Excel saves it)."),
-    ),
-    "sheet": (
-        _("There is no sheet named %(sheet)s."),
-        _("One of the workbook's sheets: %(sheets)s."),
-    ),
+    # file level: the uploads toolkit's (too_large, decode, sheet, too_many_columns ...)
+    **UPLOAD_MESSAGES,
     "no_header": (
         _("No header row was found."),
         _("A first row with column names such as 加入者番号, 氏名, 加入区分, 加入日."),
@@ -88,7 +79,35 @@ MESSAGES = {
         _("The joining date falls inside the previous membership period (%(period)s)."),
         _("A joining date on or after %(withdrawn_on)s, the previous withdrawal date."),
     ),
+    # the whole file, before applying
+    "large_addition": (
+        _(
+            "This file adds %(added)s new members, more than half of the %(active)s members "
+            "enrolled now."
+        ),
+        _(
+            "A file of this organisation. If it is right, tick “I have checked this file” and "
+            "apply it."
+        ),
+    ),
+    "large_missing": (
+        _(
+            "%(missing)s of the %(active)s members enrolled now (%(percent)s%%) are missing "
+            "from this file."
+        ),
+        _(
+            "The whole roster (a full export). If it is right, tick “I have checked this file” "
+            "and apply it."
+        ),
+    ),
     # warnings
+    "member_no_padded": (
+        _(
+            "%(count)s member numbers were stored as numbers (Excel drops leading zeros); they "
+            "were padded to %(width)s digits (%(value)s → %(padded)s)."
+        ),
+        _("Member numbers formatted as text in Excel, e.g. 000001."),
+    ),
     "unknown_occupation": (
         _("The occupation is not on the organisation's list; it is kept as given."),
         _("One of the organisation's occupations (add it or an alias to the list)."),
@@ -190,6 +209,8 @@ class Report:
     unmatched_columns: list[str] = dataclasses.field(default_factory=list)
     changes: list[dict] = dataclasses.field(default_factory=list)  # the first changes
     missing_members: list[dict] = dataclasses.field(default_factory=list)
+    guards: list[Issue] = dataclasses.field(default_factory=list)  # needs confirmation
+    padded_member_nos: int = 0
     rejected_file: bool = False  # a file-level error: no row was read
     rejected: bool = False  # nothing was applied because of errors
     applied: bool = False
@@ -217,6 +238,8 @@ class Report:
             "unmatched_columns": self.unmatched_columns,
             "changes": self.changes,
             "missing_members": self.missing_members,
+            "guards": [g.as_dict() for g in self.guards],
+            "padded_member_nos": self.padded_member_nos,
             "rejected_file": self.rejected_file,
             "rejected": self.rejected,
             "applied": self.applied,

@@ -3,6 +3,7 @@
 import datetime
 import io
 import json
+import re
 
 import pytest
 from django.core import serializers
@@ -368,20 +369,27 @@ def _reset():
 def test_query_count_does_not_grow_with_rows(org, settings):
     settings.MEMBERS_IMPORT_BATCH_SIZE = 40
 
-    def queries(data):
+    def statements(data):
         with CaptureQueriesContext(connection) as ctx:
             report = run(
                 organisation=org, data=data, file_name="x.csv", options=Options(), apply=True
             )
         assert not report.errors
-        return len(ctx.captured_queries)
+        return [q["sql"] for q in ctx.captured_queries]
+
+    def queries(data):
+        return len(statements(data))
 
     small = queries(_csv(41))
     _reset()
     large = queries(_csv(80))
     assert small == large  # the same number of batches (2), whatever the rows
-    noop = queries(_csv(80))
-    assert noop < large  # nothing to write
+    unchanged = statements(_csv(80))
+    # nothing to write: no INSERT, UPDATE or DELETE, no ids reserved (on PostgreSQL the new rows
+    # go through COPY, which the capture does not see: the write statements are what differ)
+    writes = re.compile(r"^\s*(INSERT|UPDATE|DELETE)\b|nextval\(", re.I)
+    assert not [sql for sql in unchanged if writes.search(sql)]
+    noop = len(unchanged)
     one_change = queries(_csv(80).replace(b"n1@", b"m1@"))
     _reset()
     # past a batch: at most one statement per batch for each of the three inserts

@@ -128,3 +128,16 @@ def test_roster_report_command(organisation, monkeypatch):
     with pytest.raises(CommandError) as usage:
         call_command("roster_report", "--organisation", organisation.slug, "--month", "June")
     assert usage.value.returncode == 2
+
+
+def test_member_by_number_as_staff_type_it(organisation, other_organisation):
+    from members.selectors import member_by_number
+
+    second = make_member(organisation=organisation, member_no="000002")
+    third = make_member(organisation=organisation, member_no="000003")
+    make_member(organisation=other_organisation, member_no="000004")
+    assert member_by_number(organisation=organisation, number="０００００３") == third
+    assert member_by_number(organisation=organisation, number="２") == second
+    assert member_by_number(organisation=organisation, number=" 000002 ") == second
+    assert member_by_number(organisation=organisation, number="4") is None  # another group's
+    assert member_by_number(organisation=organisation, number="") is None

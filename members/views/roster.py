@@ -1,66 +1,64 @@
 """Staff screens for the roster: members list and detail, roster imports (upload -> preview ->
 apply or cancel, with a progress bar), modelled on wagtail.contrib.redirects' import views.
 
-Every queryset goes through the model's permission policy, which scopes rows to the user's
-organisations (members.permissions / members.selectors.organisations_for_staff).
+Rows are scoped to the user's organisations by members.admin_scoping, the one mechanism of
+every app; which actions the user may take comes from the model's permission policy.
 """
 
+import csv
+import datetime
+
 import jaconv
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Q
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 from django.views.generic import FormView
 from wagtail.admin import messages
 from wagtail.admin.ui.tables import Column, DateColumn, StatusTagColumn, UserColumn
-from wagtail.admin.views import generic
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
-from wagtail.admin.views.generic.history import HistoryView
 from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
-from wagtail.admin.viewsets.model import ModelViewSet, ViewSetGroup
+from wagtail.admin.viewsets.model import ViewSetGroup
 from wagtail.permissions import policy_registry
 
+from .. import conf
+from ..admin_scoping import (
+    OrganisationScopedViewSet,
+    ScopedIndexView,
+    ScopedInspectView,
+    scope_to_staff,
+)
+from ..audit import AuditEvent, audit_log
 from ..constants import PREFECTURE_CHOICES, Category, Gender
-from ..exports import SafeSpreadsheetExportMixin
+from ..exports import safe_csv_row
 from ..filters import MemberFilterSet, RosterImportFilterSet
 from ..forms import RosterUploadForm
 from ..models import Member, RosterImport
-from ..roster.normalise import nfkc
+from ..panels import member_page_sections
+from ..roster.normalise import DATE_FIELDS, nfkc
 from ..roster.pipeline import Options
 from ..roster.report import COUNT_FIELDS, COUNT_LABELS, Issue
-from ..selectors import organisations_for_staff
+from ..selectors import organisations_for_staff, roster_import_same_file_applied
 from ..services import roster_import_cancel, roster_import_create
+from ..storage import private_file_url
 from ..tasks import roster_import_apply_task, roster_import_preview_task
-
-
-class ScopedQuerysetMixin:
-    """Rows of the user's organisations only, via the model's permission policy."""
-
-    scope_actions = ["view"]
-
-    def get_scoped_queryset(self):
-        policy = policy_registry.get_by_type(self.model)
-        return policy.instances_user_has_any_permission_for(self.request.user, self.scope_actions)
-
-
-class ScopedHistoryView(ScopedQuerysetMixin, HistoryView):
-    """Wagtail's history of an object, for objects of the user's organisations only."""
-
-    def get_base_object_queryset(self):
-        return self.get_scoped_queryset()
-
+from .letters import SignInLetterViewSet
+from .organisations import OrganisationViewSet
+from .requests import PersonalDataRequestViewSet, member_disclosure
 
 # --- members ------------------------------------------------------------------------------
 
 
-class MemberIndexView(ScopedQuerysetMixin, SafeSpreadsheetExportMixin, generic.IndexView):
+class MemberIndexView(ScopedIndexView):
     def get_base_queryset(self):
-        return self.get_scoped_queryset().select_related("organisation")
+        return super().get_base_queryset().select_related("organisation")
 
     def search_queryset(self, queryset):
         if not self.is_searching:
@@ -80,11 +78,8 @@ class MemberIndexView(ScopedQuerysetMixin, SafeSpreadsheetExportMixin, generic.I
         return queryset.filter(query)
 
 
-class MemberInspectView(ScopedQuerysetMixin, generic.InspectView):
+class MemberInspectView(ScopedInspectView):
     template_name = "members/admin/member_inspect.html"
-
-    def get_object(self, queryset=None):
-        return get_object_or_404(self.get_scoped_queryset(), pk=self.pk)
 
     def get_field_display_value(self, field_name, field):
         value = super().get_field_display_value(field_name, field)
@@ -92,7 +87,13 @@ class MemberInspectView(ScopedQuerysetMixin, generic.InspectView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        audit_log(user=self.request.user, action=AuditEvent.Action.VIEW_MEMBER, obj=self.object)
         context["periods"] = self.object.memberships.order_by("joined_on", "pk")
+        context["sections"] = member_page_sections(request=self.request, member=self.object)
+        context["can_disclose"] = self.request.user.has_perm("members.view_personaldatarequest")
+        context["can_print_letter"] = not self.object.email and self.request.user.has_perm(
+            "members.add_signinletter"
+        )
         changes = list(
             self.object.changes.select_related(
                 "roster_import", "roster_import__created_by"
@@ -121,9 +122,12 @@ def _field_label(field):
 
 
 def _display(field, value):
-    """Labels for coded values (category 2F -> 第2種（特定フリーランス事業）)."""
+    """Labels for coded values (category 2F -> 第2種（特定フリーランス事業）); dates as people
+    write them (1975年4月1日), however the file wrote them (S50.4.1)."""
     if value in (None, ""):
         return ""
+    if field in DATE_FIELDS and isinstance(value, str):
+        return date_format(datetime.date.fromisoformat(value), "DATE_FORMAT")
     choices = CHOICE_LABELS.get(field)
     return str(choices.get(value, value)) if choices else value
 
@@ -142,14 +146,13 @@ def _change_rows(changes: dict) -> list:
     ]
 
 
-class MemberViewSet(ModelViewSet):
+class MemberViewSet(OrganisationScopedViewSet):
     model = Member
     icon = "user"
     menu_label = gettext_lazy("Members")
     menu_order = 100
     index_view_class = MemberIndexView
     inspect_view_class = MemberInspectView
-    history_view_class = ScopedHistoryView
     inspect_view_enabled = True
     copy_view_enabled = False
     form_fields = ["name"]  # unused: members are changed by roster imports only
@@ -201,16 +204,23 @@ class MemberViewSet(ModelViewSet):
         "organisation", "member_no", "name", "name_kana", "birth_date", "gender", "prefecture",
         "email", "phone", "category", "work_type", "occupation", "postcode", "address",
         "business_name", "daily_base", "joined_on", "withdrawn_on", "withdrawal_reason",
-        "created_at", "updated_at",
+        "anonymised_at", "created_at", "updated_at",
     ]  # fmt: skip
+
+    def get_urlpatterns(self):
+        from django.urls import path
+
+        return super().get_urlpatterns() + [
+            path("<int:pk>/disclosure.xlsx", member_disclosure, name="disclosure"),
+        ]
 
 
 # --- roster imports --------------------------------------------------------------------
 
 
-class RosterImportIndexView(ScopedQuerysetMixin, SafeSpreadsheetExportMixin, generic.IndexView):
+class RosterImportIndexView(ScopedIndexView):
     def get_base_queryset(self):
-        return self.get_scoped_queryset().select_related("organisation", "created_by")
+        return super().get_base_queryset().select_related("organisation", "created_by")
 
 
 class RosterUploadView(PermissionCheckedMixin, WagtailAdminTemplateMixin, FormView):
@@ -260,16 +270,14 @@ class RosterUploadView(PermissionCheckedMixin, WagtailAdminTemplateMixin, FormVi
         return redirect(self.inspect_url_name, import_.pk)
 
 
-class RosterImportInspectView(ScopedQuerysetMixin, generic.InspectView):
+class RosterImportInspectView(ScopedInspectView):
     """The preview (and, once applied, the report) of one import, with its progress."""
 
     template_name = "members/admin/import_detail.html"
     apply_url_name = None
     cancel_url_name = None
     progress_url_name = None
-
-    def get_object(self, queryset=None):
-        return get_object_or_404(self.get_scoped_queryset(), pk=self.pk)
+    errors_csv_url_name = None
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -284,7 +292,10 @@ class RosterImportInspectView(ScopedQuerysetMixin, generic.InspectView):
                 "counts": [(COUNT_LABELS[k], getattr(import_, k), k) for k in COUNT_FIELDS],
                 "errors": _issues(report.get("errors", []), import_.file_name),
                 "warnings": _issues(report.get("warnings", []), import_.file_name),
+                "guards": _issues(report.get("guards", []), import_.file_name),
                 "changes": [_change(c) for c in report.get("changes", [])],
+                "same_file_applied": roster_import_same_file_applied(import_=import_),
+                "errors_csv_url": reverse(self.errors_csv_url_name, args=[import_.pk]),
                 "running": import_.status
                 in {
                     RosterImport.Status.UPLOADED,
@@ -298,6 +309,8 @@ class RosterImportInspectView(ScopedQuerysetMixin, generic.InspectView):
                 "cancel_url": reverse(self.cancel_url_name, args=[import_.pk]),
                 "progress_url": reverse(self.progress_url_name, args=[import_.pk]),
                 "options": Options.from_dict(import_.options),
+                "file_url": private_file_url(import_) if import_.file else "",
+                "retention_days": conf.private_file_retention_days(),
             }
         )
         return context
@@ -316,17 +329,21 @@ def _change(change):
 
 
 def _scoped_import(request, pk, action):
-    policy = policy_registry.get_by_type(RosterImport)
-    return get_object_or_404(policy.instances_user_has_permission_for(request.user, action), pk=pk)
+    """The import, if it is of the user's organisations (else 404) and they may ``action`` it."""
+    import_ = get_object_or_404(
+        scope_to_staff(RosterImport.objects.all(), user=request.user), pk=pk
+    )
+    if not policy_registry.get_by_type(RosterImport).user_has_permission(request.user, action):
+        raise PermissionDenied
+    return import_
 
 
-class RosterImportViewSet(ModelViewSet):
+class RosterImportViewSet(OrganisationScopedViewSet):
     model = RosterImport
     icon = "upload"
     menu_label = gettext_lazy("Roster imports")
     menu_order = 200
     index_view_class = RosterImportIndexView
-    history_view_class = ScopedHistoryView
     add_view_class = RosterUploadView
     inspect_view_class = RosterImportInspectView
     inspect_view_enabled = True
@@ -360,12 +377,25 @@ class RosterImportViewSet(ModelViewSet):
             apply_url_name=self.get_url_name("apply"),
             cancel_url_name=self.get_url_name("cancel"),
             progress_url_name=self.get_url_name("progress"),
+            errors_csv_url_name=self.get_url_name("errors_csv"),
             **kwargs,
         )
 
     def apply_view(self, request, pk):
         import_ = _scoped_import(request, pk, "add")
-        if import_.status == RosterImport.Status.PREVIEWED:
+        needs_confirmation = bool((import_.report or {}).get("guards"))
+        if needs_confirmation and not request.POST.get("confirm_large_change"):
+            messages.error(
+                request,
+                _(
+                    "This file changes an unusually large part of the roster: tick “I have "
+                    "checked this file” to apply it."
+                ),
+            )
+        elif import_.status == RosterImport.Status.PREVIEWED:
+            if needs_confirmation:
+                import_.options = {**import_.options, "confirm_large_change": True}
+                import_.save(update_fields=["options"])
             user_id = request.user.pk
             transaction.on_commit(lambda: roster_import_apply_task.delay(import_.pk, user_id))
             messages.success(request, _("The import is being applied."))
@@ -378,6 +408,32 @@ class RosterImportViewSet(ModelViewSet):
         if roster_import_cancel(import_=import_, user=request.user):
             messages.success(request, _("The import was cancelled; the roster was not changed."))
         return redirect(self.get_url_name("index"))
+
+    def errors_csv_view(self, request, pk):
+        """The import's errors and warnings as a CSV file (UTF-8 with BOM, for Excel)."""
+        import_ = _scoped_import(request, pk, "view")
+        report = import_.report or {}
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="roster-import-{pk}-errors.csv"'
+        response.write("\ufeff")
+        writer = csv.writer(response)
+        writer.writerow([_("Severity"), _("Line"), _("Column"), _("Value"), "日本語", "English"])
+        for key, severity in (("errors", _("Error")), ("warnings", _("Warning"))):
+            for item in _issues(report.get(key, []), import_.file_name):
+                issue = item["issue"]
+                writer.writerow(
+                    safe_csv_row(
+                        [severity, issue.line or "", issue.column, issue.value,
+                         item["messages"]["ja"], item["messages"]["en"]]
+                    )
+                )  # fmt: skip
+        audit_log(
+            user=request.user,
+            action=AuditEvent.Action.EXPORT,
+            obj=import_,
+            detail="errors.csv",
+        )
+        return response
 
     def progress_view(self, request, pk):
         import_ = _scoped_import(request, pk, "view")
@@ -404,6 +460,7 @@ class RosterImportViewSet(ModelViewSet):
             path("<int:pk>/apply/", require_POST(self.apply_view), name="apply"),
             path("<int:pk>/cancel/", require_POST(self.cancel_view), name="cancel"),
             path("<int:pk>/progress/", self.progress_view, name="progress"),
+            path("<int:pk>/errors.csv", require_GET(self.errors_csv_view), name="errors_csv"),
         ]
 
 
@@ -411,4 +468,10 @@ class RosterViewSetGroup(ViewSetGroup):
     menu_label = gettext_lazy("Roster")
     menu_icon = "group"
     menu_order = 250
-    items = (MemberViewSet, RosterImportViewSet)
+    items = (
+        MemberViewSet,
+        RosterImportViewSet,
+        SignInLetterViewSet,
+        PersonalDataRequestViewSet,
+        OrganisationViewSet,
+    )

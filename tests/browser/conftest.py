@@ -45,8 +45,10 @@ def browser():
 
 @pytest.fixture
 def new_page(browser, live_server):
-    """Open pages against the live server: new_page(viewport=PHONE)."""
+    """Open pages against the live server: new_page(viewport=PHONE). A page that breaks the
+    Content-Security-Policy (training_site/content_security.py) fails the test."""
     contexts = []
+    violations = []
 
     def _open(viewport=None, locale="ja-JP"):
         context = browser.new_context(
@@ -56,11 +58,21 @@ def new_page(browser, live_server):
         )
         context.set_default_timeout(15_000)
         contexts.append(context)
-        return context.new_page()
+        page = context.new_page()
+        page.on(
+            "console",
+            lambda message: (
+                violations.append(f"{page.url}: {message.text}")
+                if "Content Security Policy" in message.text
+                else None
+            ),
+        )
+        return page
 
     yield _open
     for context in contexts:
         context.close()
+    assert not violations, "\n".join(violations)
 
 
 @pytest.fixture

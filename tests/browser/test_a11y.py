@@ -43,8 +43,6 @@ PAGES = [
     Target("sign-in", False, ("account_request_login_code",)),
     Target("home-signed-in", True, ("wagtail_serve",)),
     Target("my-training", True, ("lms:my_training",)),
-    # the member's courses by year, with their certificates (PDF links)
-    Target("my-courses-and-certificates", True, ("courses:my_training",)),
     Target("course-index", True, page_type="courses.CourseIndexPage"),
     Target("course", True, page_type="courses.CoursePage"),
     Target("lesson", True, page_type="courses.LessonPage"),
@@ -53,6 +51,8 @@ PAGES = [
     ),
     Target("quiz", True, page_type="courses.LessonPage", page_filter=_has_block("quiz")),
     Target("my-questions", True, ("courses:my_questions",)),
+    # よくある質問・お問い合わせ (the demo's published answers, the search, a general enquiry)
+    Target("faq-and-enquiries", True, ("courses:faq",)),
     Target("certificate-verification", False, ("courses:verify",)),
     Target("newsletter-archive", True, page_type="mailings.NewsletterIndexPage"),
     Target("newsletter", True, page_type="mailings.NewsletterPage"),

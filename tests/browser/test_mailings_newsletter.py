@@ -7,16 +7,18 @@ import re
 import pytest
 from django.core import mail
 
+from tests.browser.admin_sign_in import sign_in_to_admin
 from tests.browser.conftest import PHONE
+from tests.browser.site_menu import go
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
 def newsletter_site(db, organisation):
-    from lms.demo import seed_site
     from tests.factories import make_audience, make_member, make_staff, subscribe
     from tests.factories.mailings import make_newsletter_index
+    from training_site.demo import seed_site
 
     seed_site(stdout=io.StringIO())
     index = make_newsletter_index()
@@ -33,10 +35,7 @@ def newsletter_site(db, organisation):
 
 
 def login(page):
-    page.goto("/admin/login/")
-    page.locator("#id_username").fill("editor")
-    page.locator("#id_password").fill("pw-staff-123")
-    page.locator("form button[type=submit]").first.click()
+    sign_in_to_admin(page, "editor", "pw-staff-123")
     page.wait_for_url(re.compile(r"/admin/$"))
 
 
@@ -51,7 +50,10 @@ def test_newsletter_from_writing_to_unsubscribe(
     login(admin)
 
     # write
-    admin.goto(f"/admin/pages/add/mailings/newsletterpage/{index.pk}/")
+    admin.locator(".sidebar").get_by_role("button", name="ページ", exact=True).click()
+    admin.get_by_role("link", name=f"'{index.get_parent().title}'の子ページを閲覧する").click()
+    admin.locator(".sidebar").get_by_role("link", name=index.title, exact=True).click()
+    admin.get_by_role("link", name="子ページを追加").click()
     admin.locator("#id_title").fill("7月号：熱中症を防ぐ")
     admin.locator("#id_organisation").select_option(label=organisation.name)
     admin.locator("#id_subject").fill("【7月号】熱中症を防ぐ")
@@ -71,7 +73,7 @@ def test_newsletter_from_writing_to_unsubscribe(
     assert page.live
 
     # send me a test
-    admin.goto(f"/admin/pages/{page.pk}/edit/")
+    admin.locator("table.listing").get_by_role("link", name=re.compile(page.title)).click()
     admin.locator("header [data-w-dropdown-target='toggle']").first.click()  # the "…" menu
     admin.get_by_role("link", name="テストを自分に送る").click()
     admin.get_by_role("button", name="テストを送信").click()
@@ -80,7 +82,8 @@ def test_newsletter_from_writing_to_unsubscribe(
     assert mail.outbox[0].subject == "[テスト] 【7月号】熱中症を防ぐ"
 
     # send to an audience: count, see who is excluded, send now
-    admin.goto(f"/admin/mailings-admin/newsletter/{page.pk}/send/")
+    admin.locator("header [data-w-dropdown-target='toggle']").first.click()  # the "…" menu
+    admin.get_by_role("link", name="配信先を選んで送る").click()
     admin.locator("#choose-audience").select_option(label="在籍中の全加入者")
     admin.get_by_role("button", name="宛先数を数える").click()
     preview = admin.get_by_test_id("send-preview")
@@ -100,7 +103,8 @@ def test_newsletter_from_writing_to_unsubscribe(
 
     # a member reads it in the archive, on a phone
     member = new_page(viewport=PHONE)
-    member.goto(index.url)
+    member.goto("/")
+    go(member, "メルマガ")
     member.get_by_role("link", name="7月号：熱中症を防ぐ").click()
     member.get_by_role("heading", name="暑さ指数（WBGT）を確かめる").wait_for()
     screenshot(member, "05-archive")

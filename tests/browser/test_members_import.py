@@ -6,6 +6,8 @@ import io
 import pytest
 
 from members.models import Member, RosterImport
+from tests.browser.admin_menu import add_button, admin_go
+from tests.browser.admin_sign_in import sign_in_to_admin
 from tests.factories import make_staff
 from tests.factories.members import import_roster_fixture, roster_fixture
 
@@ -14,16 +16,13 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def site(db):
-    from lms.demo import seed_site
+    from training_site.demo import seed_site
 
     return seed_site(stdout=io.StringIO())
 
 
 def sign_in(page, username, password):
-    page.goto("/admin/login/")
-    page.locator("input[name=username]").fill(username)
-    page.locator("input[name=password]").fill(password)
-    page.locator("form button[type=submit], form input[type=submit]").first.click()
+    sign_in_to_admin(page, username, password)
     page.wait_for_url("**/admin/")
 
 
@@ -37,7 +36,8 @@ def test_staff_upload_preview_apply_and_see_history(new_page, site, organisation
     page = new_page()
     sign_in(page, "jimu", "pw-jimu-123")
 
-    page.goto("/admin/rosterimport/new/")
+    admin_go(page, "加入者名簿", "名簿の取り込み")
+    add_button(page, "名簿の取り込み").click()
     page.get_by_label("名簿ファイル").set_input_files(str(roster_fixture("month_06.csv")))
     page.get_by_label("名簿の基準日").fill("R8.6.10")
     screenshot(page, "01-upload")
@@ -66,7 +66,7 @@ def test_staff_upload_preview_apply_and_see_history(new_page, site, organisation
     screenshot(page, "03-applied")
 
     # the import history lists both imports, newest first
-    page.goto("/admin/rosterimport/")
+    admin_go(page, "加入者名簿", "名簿の取り込み")
     rows = page.locator("table.listing tbody tr")
     assert rows.count() == 2
     assert "month_06.csv" in rows.nth(0).inner_text() and "反映済み" in rows.nth(0).inner_text()
@@ -74,7 +74,8 @@ def test_staff_upload_preview_apply_and_see_history(new_page, site, organisation
 
     # the member's own history shows the change from the file
     m001 = Member.objects.get(member_no="M001")
-    page.goto(f"/admin/member/inspect/{m001.pk}/")
+    admin_go(page, "加入者名簿", "加入者")
+    page.locator("table.listing").get_by_role("link", name=m001.member_no, exact=True).click()
     history = page.get_by_test_id("member-history")
     assert "a2@example.jp" in history.inner_text() and "month_06.csv" in history.inner_text()
     screenshot(page, "05-member-history")
@@ -87,7 +88,8 @@ def test_rejected_file_shows_errors_in_japanese_and_english(
     make_staff(username="jimu", password="pw-jimu-123", organisations=[organisation])
     page = new_page()
     sign_in(page, "jimu", "pw-jimu-123")
-    page.goto("/admin/rosterimport/new/")
+    admin_go(page, "加入者名簿", "名簿の取り込み")
+    add_button(page, "名簿の取り込み").click()
     page.get_by_label("名簿ファイル").set_input_files(str(roster_fixture("errors.csv")))
     page.get_by_role("button", name="アップロードして確認").click()
     errors = page.get_by_test_id("import-errors")

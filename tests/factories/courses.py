@@ -12,8 +12,20 @@ from courses.models import CourseIndexPage, CoursePage, LessonPage
 _seq = itertools.count(1)
 
 
-def quiz_value(*, pass_mark=80, shuffle=False, questions=None):
-    """A quiz block value; by default two questions: one single, one multiple choice."""
+def quiz_value(
+    *,
+    pass_mark=80,
+    shuffle=False,
+    questions=None,
+    draw=0,
+    show_answers="after_passing",
+    attempts_per_day=0,
+    max_attempts=0,
+    cooldown_seconds=0,
+):
+    """A quiz block value; by default two questions: one single, one multiple choice. No
+    limits on attempts unless asked for (the block's own defaults are 3 a day and a minute
+    between attempts: the tests of those settings ask for them)."""
     questions = questions or [
         {
             "question": "熱中症の疑いがある人が自分で水を飲めないときは？",
@@ -39,6 +51,11 @@ def quiz_value(*, pass_mark=80, shuffle=False, questions=None):
         "title": "確認テスト",
         "pass_mark": pass_mark,
         "shuffle": shuffle,
+        "draw": draw,
+        "show_answers": show_answers,
+        "attempts_per_day": attempts_per_day,
+        "max_attempts": max_attempts,
+        "cooldown_seconds": cooldown_seconds,
         "questions": [
             {
                 "type": "item",
@@ -68,8 +85,11 @@ def make_course_index(*, parent=None, title="研修一覧", slug=None):
 
 
 def make_course_page(*, index=None, title="災害防止等に関する研修", final_quiz=None, **fields):
+    """A published course. No stated duration (所要時間 0: no study time required) unless
+    ``estimated_minutes`` is given: the tests of the study clock give one."""
     index = index or make_course_index()
     fields.setdefault("summary", "毎年受講する研修です。")
+    fields.setdefault("estimated_minutes", 0)
     course = CoursePage(title=title, slug=fields.pop("slug", f"course-{next(_seq)}"), **fields)
     if final_quiz:
         course.final_quiz = [{"type": "quiz", "value": final_quiz, "id": str(uuid.uuid4())}]
@@ -80,7 +100,10 @@ def make_course_page(*, index=None, title="災害防止等に関する研修", f
 
 
 def make_lesson(*, course, title=None, body=None, **fields):
+    """A published lesson. Its minimum study time is the editor's 0 (none) unless
+    ``min_study_seconds`` is given; ``min_study_seconds=None`` works it out from the content."""
     n = next(_seq)
+    fields.setdefault("min_study_seconds", 0)
     lesson = LessonPage(
         title=title or f"レッスン{n}", slug=fields.pop("slug", f"lesson-{n}"), **fields
     )
@@ -169,3 +192,29 @@ def post_heartbeat(client, lesson, seconds=15):
         json.dumps({"seconds": seconds}),
         content_type="application/json",
     )
+
+
+def survey_blocks():
+    """A post-course survey: the 5-point scale, a multiple-choice question, free text."""
+    return [
+        {
+            "type": "meaningful",
+            "value": {"question": "この研修は有意義でしたか。"},
+            "id": str(uuid.uuid4()),
+        },
+        {
+            "type": "choice",
+            "value": {
+                "question": "役に立った内容を選んでください。",
+                "choices": ["事故のときの応急手当", "整理・整頓", "熱中症の予防"],
+                "multiple": True,
+                "required": True,
+            },
+            "id": str(uuid.uuid4()),
+        },
+        {
+            "type": "text",
+            "value": {"question": "ご意見・ご感想", "required": False},
+            "id": str(uuid.uuid4()),
+        },
+    ]

@@ -105,7 +105,7 @@ def _guarded(missing, name, build):
 
 
 def build_world() -> World:
-    from lms.demo import seed_site
+    from training_site.demo import seed_site
 
     home = seed_site(stdout=io.StringIO())
     org_a = make_organisation(name="団体A", slug="org-a")
@@ -138,6 +138,11 @@ def build_world() -> World:
         found["roster_import"] = _guarded(
             missing, "roster_import", lambda org=org: _roster_import(org)
         )
+        found["personal_data_request"] = _guarded(
+            missing,
+            "personal_data_request",
+            lambda org=org, found=found: _personal_data_request(org, found["member"]),
+        )
         pages = _guarded(missing, "course", lambda org=org, key=key: _course(home, org, key))
         if pages:
             found.update(pages)
@@ -147,6 +152,7 @@ def build_world() -> World:
         staff = users["staff_a" if key == "A" else "staff_b"]
         for name, build in (
             ("course records", _course_records),
+            ("scorm records", _scorm_records),
             ("compliance", _compliance),
             ("mailings", _mailings),
         ):
@@ -167,12 +173,25 @@ def build_world() -> World:
     return World(users=users, sessions=sessions, objects=objects, missing=missing)
 
 
+def _personal_data_request(org, member):
+    from members.models import PersonalDataRequest
+
+    return PersonalDataRequest.objects.create(
+        organisation=org, member=member, kind=PersonalDataRequest.Kind.DISCLOSURE
+    )
+
+
 def _roster_import(org):
+    from django.core.files.base import ContentFile
+
     from members.models import RosterImport
 
-    return RosterImport.objects.create(
+    import_ = RosterImport(
         organisation=org, file_name=f"{org.slug}-2026-05.csv", checksum="0" * 64, status="applied"
     )
+    import_.file.save(import_.file_name, ContentFile("加入者番号,氏名\n"), save=False)
+    import_.save()
+    return import_
 
 
 def _index(home, model, slug, **fields):
@@ -186,10 +205,17 @@ def _index(home, model, slug, **fields):
 
 def _course(home, org, key):
     from courses.models import CourseIndexPage, CoursePage, LessonPage
+    from tests.factories.courses import survey_blocks
 
     index = _index(home, CourseIndexPage, "courses")
     course = index.add_child(
-        instance=CoursePage(title=f"研修{key}", slug=f"course-{key.lower()}", organisation=org)
+        instance=CoursePage(
+            title=f"研修{key}",
+            slug=f"course-{key.lower()}",
+            organisation=org,
+            survey_mode="optional",
+            survey=survey_blocks(),
+        )
     )
     course.save_revision().publish()
     lesson = course.add_child(
@@ -217,7 +243,7 @@ def _course_records(found, org, staff):
     attendance import."""
     from django.core.files.base import ContentFile
 
-    from courses.models import AttendanceImport, Certificate
+    from courses.models import AttendanceImport, Certificate, QuestionSettings
     from courses.services import certificate_issue, enrolment_record_external, question_ask
 
     member, course = found["member"], found["course"]
@@ -228,6 +254,7 @@ def _course_records(found, org, staff):
         enrolment=enrolment
     )
     question = question_ask(member=member, body="腰痛の予防について教えてください", course=course)
+    question_settings, _created = QuestionSettings.objects.get_or_create(organisation=org)
     attendance = AttendanceImport(
         organisation=org,
         course=course,
@@ -242,14 +269,47 @@ def _course_records(found, org, staff):
         "enrolment": enrolment,
         "certificate": certificate,
         "question": question,
+        "question_settings": question_settings,
         "attendance_import": attendance,
     }
 
 
+def _scorm_records(found, org, staff):
+    """A SCORM lesson in the course (imported from a package), the member's runtime data of its
+    SCO, and a checked upload waiting to be imported."""
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from courses.scorm.services import (
+        scorm_launch,
+        scorm_lesson_create,
+        scorm_package_check,
+        scorm_upload_check,
+    )
+    from tests.factories.scorm import single_sco_package
+
+    package = single_sco_package()
+    lesson = scorm_lesson_create(
+        course=found["course"],
+        checked=scorm_package_check(fileobj=io.BytesIO(package), file_name="scorm.zip"),
+    )
+    launched = scorm_launch(
+        enrolment=found["enrolment"], lesson=lesson, item=lesson.package.items.get()
+    )
+    upload = scorm_upload_check(
+        course=found["course"],
+        uploaded_file=SimpleUploadedFile("scorm.zip", package, "application/zip"),
+        user=staff,
+    )
+    return {"scorm_lesson": lesson, "scorm_state": launched.state, "scorm_import": upload}
+
+
 def _compliance(found, org, staff):
-    """A campaign with its cycle, a requirement and its assignments, an elective, an exemption."""
+    """A campaign with its cycle, a requirement and its assignments, an elective, an exemption,
+    an evidence pack."""
     from lms.models import Assignment, Elective
-    from lms.services import assignments_refresh, exemption_grant
+    from lms.services import assignments_refresh, evidence_pack_create, exemption_grant
     from tests.factories.lms import make_campaign, make_requirement
 
     campaign = make_campaign(organisation=org, today=datetime.date(2026, 6, 1))
@@ -259,9 +319,11 @@ def _compliance(found, org, staff):
     exemption = exemption_grant(
         member=found["member"], requirement=requirement, reason="診断書により免除", user=staff
     )
+    cycle = campaign.cycles.order_by("opens_on").first()
     return {
         "campaign": campaign,
-        "cycle": campaign.cycles.order_by("opens_on").first(),
+        "cycle": cycle,
+        "evidence_pack": evidence_pack_create(cycle=cycle, user=staff),
         "requirement": requirement,
         "assignment": Assignment.objects.filter(requirement=requirement).first(),
         "elective": elective,

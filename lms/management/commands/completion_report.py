@@ -1,4 +1,10 @@
-"""The dashboard's numbers on the command line (same selectors as the admin)."""
+"""The dashboard's numbers on the command line (same selectors as the admin).
+
+Rows count people, each once with one status (the dashboard's precedence: withdrawn > exempt >
+overdue > not started > in progress > completed late > completed); the first row is the total
+(``required`` = people of the cycle but the withdrawn and exempt). JSON adds ``requirements``:
+per-requirement counts, which are requirements, not people. A closed cycle reads its frozen
+rows, so the figures do not move after closing."""
 
 import csv
 import json
@@ -50,8 +56,13 @@ class Command(BaseCommand):
         total.label = _("Total")
         rows = [total]
         if by:
-            rows = selectors.cycle_breakdown(cycle=cycle, by=by) + [total]
+            rows = [total, *selectors.cycle_breakdown(cycle=cycle, by=by)]
         data = [{key: row.as_dict()[key] for key in COLUMNS} for row in rows]
+        requirements = [
+            {key: row.as_dict()[key] for key in COLUMNS}
+            for row in selectors.requirement_summaries(cycle=cycle)
+        ]
+        changes = selectors.changes_after_closing(cycle=cycle)
         if format == "json":
             self.stdout.write(
                 json.dumps(
@@ -62,8 +73,16 @@ class Command(BaseCommand):
                         "fiscal_year": cycle.fiscal_year,
                         "opens_on": cycle.opens_on.isoformat(),
                         "due_on": cycle.due_on.isoformat(),
+                        "closed_at": cycle.closed_at.isoformat() if cycle.closed_at else None,
+                        "counts": "people",
                         "by": by,
                         "rows": data,
+                        "requirements": requirements,
+                        "changes_after_closing": (
+                            {"withdrawn": changes.withdrawn, "completed": changes.completed}
+                            if changes
+                            else None
+                        ),
                     },
                     ensure_ascii=False,
                     indent=2,

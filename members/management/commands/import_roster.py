@@ -57,6 +57,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--skip-invalid", action="store_true", help="apply the valid rows, skip the rest"
         )
+        parser.add_argument(
+            "--confirm-large-change",
+            action="store_true",
+            help="apply a file that adds more than half of the roster as new members or misses "
+            "more than 20%% of it (refused otherwise)",
+        )
         parser.add_argument("--format", default="text", choices=["text", "json"])
 
     def handle(self, *args, **options):
@@ -83,6 +89,7 @@ class Command(BaseCommand):
             as_of=as_of,
             withdraw_missing=options["withdraw_missing"],
             skip_invalid=options["skip_invalid"],
+            confirm_large_change=options["confirm_large_change"],
         )
         report, import_ = roster_import_file(
             organisation=org,
@@ -94,7 +101,7 @@ class Command(BaseCommand):
         if format == "json":
             data = report.as_dict()
             data["import_id"] = import_.pk if import_ else None
-            for issue in data["errors"] + data["warnings"]:
+            for issue in data["errors"] + data["warnings"] + data["guards"]:
                 issue["message"] = Issue.from_dict(issue).message(file.name)
             self.stdout.write(json.dumps(data, ensure_ascii=False, indent=2))
         else:
@@ -124,6 +131,9 @@ class Command(BaseCommand):
             self.stderr.write(_("ERROR") + " " + issue.message(report.file_name))
         for issue in report.warnings:
             write(_("WARNING") + " " + issue.message(report.file_name))
+        if report.dry_run:
+            for issue in report.guards:
+                write(_("CHECK") + " " + issue.message(report.file_name))
         for member in report.missing_members:
             write(
                 _("Missing from the file: %(no)s %(name)s")

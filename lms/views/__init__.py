@@ -1,0 +1,1 @@
+"""Views of the lms app: admin.py for the Wagtail admin, site.py for members."""
