@@ -7,8 +7,10 @@ from members.models import Member
 from members.roster import normalise
 from members.uploads import UploadError, read_table
 
-MEMBER_NO_HEADERS = {"加入者番号", "会員番号", "membernumber", "memberno", "member_no", "番号"}
-NAME_HEADERS = {"氏名", "名前", "name"}
+HEADERS = {
+    "member_no": ("加入者番号", "会員番号", "member number", "member no", "member_no", "番号"),
+    "name": ("氏名", "名前", "name"),
+}
 
 
 @dataclass
@@ -49,9 +51,8 @@ def parse(data: bytes, *, file_name: str, organisation) -> Parsed:
         result.errors.append(_error(file_name, 1, "", "ファイルが空です。", "the file is empty."))
         return result
     first_line, header = lines[0]
-    keys = [normalise.nfkc(str(h)).lower().replace(" ", "") for h in header]
-    no_col = next((i for i, k in enumerate(keys) if k in MEMBER_NO_HEADERS), None)
-    name_col = next((i for i, k in enumerate(keys) if k in NAME_HEADERS), None)
+    columns = table.find_columns(HEADERS)
+    no_col, name_col = columns.get("member_no"), columns.get("name")
     body = lines[1:]
     if no_col is None:
         if len(header) == 1 and normalise.member_no(header[0]).isalnum():

@@ -656,13 +656,6 @@ class ExemptionImportResult:
     errors: list = field(default_factory=list)
 
 
-def _key(value) -> str:
-    import unicodedata
-
-    text = "" if value is None else str(value)
-    return unicodedata.normalize("NFKC", text).strip().casefold()
-
-
 def exemptions_import(*, campaign, data: bytes, file_name: str, user) -> ExemptionImportResult:
     """Exemptions from a CSV/XLSX list (加入者番号, 要件, 年度, 理由) for one campaign.
 
@@ -671,10 +664,8 @@ def exemptions_import(*, campaign, data: bytes, file_name: str, user) -> Exempti
     numbers are read as staff type them (NFKC, zero-padded: ２ is 000002). A line whose
     exemption is already in force adds nothing, so uploading the same file again changes
     nothing. The years are those of the campaign."""
-    from members.selectors import member_by_number
     from members.uploads import UploadError, read_table
 
-    messages = _exemption_messages()
     result = ExemptionImportResult()
     try:
         table = read_table(data, file_name=file_name)
@@ -684,44 +675,58 @@ def exemptions_import(*, campaign, data: bytes, file_name: str, user) -> Exempti
     if not table.rows:
         result.errors.append(UploadError("empty", file_name=file_name))
         return result
-    header_line, header = table.rows[0]
-    names = [_key(cell) for cell in header]
-    columns = {}
-    for field_name, aliases in EXEMPTION_COLUMNS.items():
-        for index, name in enumerate(names):
-            if name in {_key(alias) for alias in aliases}:
-                columns[field_name] = index
-                break
-    for field_name in EXEMPTION_REQUIRED_COLUMNS:
-        if field_name not in columns:
-            result.errors.append(
-                UploadError(
-                    "missing_column",
-                    file_name=file_name,
-                    line=header_line,
-                    params={"column_name": EXEMPTION_COLUMNS[field_name][0]},
-                    messages=messages,
-                )
-            )
-    if result.errors:
-        return result
+    columns = table.find_columns(EXEMPTION_COLUMNS)
+    result.errors += _exemption_missing_columns(columns, table=table, file_name=file_name)
+    if not result.errors:
+        wanted = _exemptions_wanted(
+            campaign, table=table, columns=columns, file_name=file_name, errors=result.errors
+        )
+    if not result.errors:
+        _exemptions_write(campaign, wanted=wanted, user=user, result=result)
+    return result
 
+
+def _exemption_missing_columns(columns, *, table, file_name) -> list:
+    from members.uploads import UploadError
+
+    header_line = table.rows[0][0]
+    return [
+        UploadError(
+            "missing_column",
+            file_name=file_name,
+            line=header_line,
+            params={"column_name": EXEMPTION_COLUMNS[field_name][0]},
+            messages=_exemption_messages(),
+        )
+        for field_name in EXEMPTION_REQUIRED_COLUMNS
+        if field_name not in columns
+    ]
+
+
+def _exemption_cycles_by_name(campaign) -> dict:
+    """A campaign's cycles as staff name them: 「2026年度」, 「2026」 or the cycle's name."""
+    from members.uploads import match_key
+
+    by_name = {}
+    for cycle in campaign.cycles.all():
+        by_name[match_key(cycle.name)] = cycle
+        by_name.setdefault(str(cycle.fiscal_year), cycle)
+        by_name.setdefault(f"{cycle.fiscal_year}年度", cycle)
+    return by_name
+
+
+def _exemptions_wanted(campaign, *, table, columns, file_name, errors) -> dict:
+    """{(member id, requirement id, cycle id or None): (member, reason)} of the file's lines;
+    each line's problems are added to ``errors``."""
+    from members.selectors import member_by_number
+    from members.uploads import UploadError, match_key
+
+    messages = _exemption_messages()
     organisation = campaign.organisation
-    requirements = {_key(r.name): r for r in campaign.requirements.all()}
-    cycles = list(campaign.cycles.all())
-    cycle_keys = {}
-    for cycle in cycles:
-        cycle_keys[_key(cycle.name)] = cycle
-        cycle_keys.setdefault(str(cycle.fiscal_year), cycle)
-        cycle_keys.setdefault(f"{cycle.fiscal_year}年度", cycle)
-    requirement_choices = "、".join(r.name for r in campaign.requirements.all()) or "-"
-    cycle_choices = "、".join(c.name for c in cycles) or "-"
-
-    def cell(row, field_name):
-        index = columns.get(field_name)
-        if index is None or index >= len(row) or row[index] is None:
-            return ""
-        return str(row[index]).strip()
+    requirements = {match_key(r.name): r for r in campaign.requirements.all()}
+    cycles = _exemption_cycles_by_name(campaign)
+    requirement_choices = "、".join(r.name for r in requirements.values()) or "-"
+    cycle_choices = "、".join(c.name for c in campaign.cycles.all()) or "-"
 
     wanted = {}
     for line, row in table.rows[1:]:
@@ -729,7 +734,7 @@ def exemptions_import(*, campaign, data: bytes, file_name: str, user) -> Exempti
             continue
 
         def error(code, field_name, value, line=line, **params):
-            result.errors.append(
+            errors.append(
                 UploadError(
                     code,
                     file_name=file_name,
@@ -741,54 +746,53 @@ def exemptions_import(*, campaign, data: bytes, file_name: str, user) -> Exempti
                 )
             )
 
-        number = cell(row, "member_no")
+        number = table.cell(row, columns.get("member_no"))
         member = member_by_number(organisation=organisation, number=number)
         if member is None:
             error("unknown_member", "member_no", number, organisation=organisation.name)
-        name = cell(row, "requirement")
-        requirement = requirements.get(_key(name))
+        name = table.cell(row, columns.get("requirement"))
+        requirement = requirements.get(match_key(name))
         if requirement is None:
             error("unknown_requirement", "requirement", name, choices=requirement_choices)
-        year = cell(row, "cycle")
-        cycle = None
-        if year:
-            cycle = cycle_keys.get(_key(year))
-            if cycle is None:
-                error("unknown_cycle", "cycle", year, choices=cycle_choices)
-        reason = cell(row, "reason")
+        year = table.cell(row, columns.get("cycle"))
+        cycle = cycles.get(match_key(year)) if year else None
+        if year and cycle is None:
+            error("unknown_cycle", "cycle", year, choices=cycle_choices)
+        reason = table.cell(row, columns.get("reason"))
         if not reason:
             error("no_reason", "reason", "")
         if member and requirement and (cycle or not year) and reason:
             wanted.setdefault((member.pk, requirement.pk, cycle and cycle.pk), (member, reason))
-    if result.errors:
-        return result
+    return wanted
 
-    with transaction.atomic():
-        in_force = set(
-            Exemption.objects.filter(
-                requirement__campaign=campaign,
-                member_id__in={member_id for member_id, _r, _c in wanted},
-                revoked_at__isnull=True,
-            ).values_list("member_id", "requirement_id", "cycle_id")
+
+@transaction.atomic
+def _exemptions_write(campaign, *, wanted: dict, user, result: ExemptionImportResult) -> None:
+    """The exemptions not yet in force, and the assignments of the members they change."""
+    in_force = set(
+        Exemption.objects.filter(
+            requirement__campaign=campaign,
+            member_id__in={member_id for member_id, _r, _c in wanted},
+            revoked_at__isnull=True,
+        ).values_list("member_id", "requirement_id", "cycle_id")
+    )
+    changed = {}
+    for key, (member, reason) in wanted.items():
+        if key in in_force:
+            result.already += 1
+            continue
+        member_id, requirement_id, cycle_id = key
+        Exemption.objects.create(
+            member=member,
+            requirement_id=requirement_id,
+            cycle_id=cycle_id,
+            reason=reason,
+            granted_by=user,
         )
-        synced = {}
-        for key, (member, reason) in wanted.items():
-            if key in in_force:
-                result.already += 1
-                continue
-            member_id, requirement_id, cycle_id = key
-            Exemption.objects.create(
-                member=member,
-                requirement_id=requirement_id,
-                cycle_id=cycle_id,
-                reason=reason,
-                granted_by=user,
-            )
-            synced[member_id] = member
-            result.added += 1
-        for member in synced.values():
-            assignments_sync_member(member=member)
-    return result
+        changed[member_id] = member
+        result.added += 1
+    for member in changed.values():
+        assignments_sync_member(member=member)
 
 
 def exemption_revoke(*, exemption, user) -> Exemption:

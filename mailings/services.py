@@ -123,6 +123,9 @@ class ImportResult:
     errors: list[UploadError] = field(default_factory=list)
 
 
+BOUNCE_LIST_HEADERS = {"email": ("email", "e-mail", "メールアドレス", "address", "recipient")}
+
+
 def suppression_import(*, organisation, data: bytes, filename: str, reason, user):
     """Import a bounce list: one address per line, or a CSV with an e-mail column.
 
@@ -137,13 +140,11 @@ def suppression_import(*, organisation, data: bytes, filename: str, reason, user
         result.errors.append(error)
         return result
     rows = table.rows
-    email_col = 0
-    if rows:
-        header = [str(c).strip().lower() for c in rows[0][1]]
-        for i, name in enumerate(header):
-            if name in ("email", "e-mail", "メールアドレス", "address", "recipient"):
-                email_col, rows = i, rows[1:]
-                break
+    email_col = table.find_columns(BOUNCE_LIST_HEADERS).get("email")
+    if email_col is None:
+        email_col = 0  # no header: one address per line
+    else:
+        rows = rows[1:]
     emails = []
     for line_no, row in rows:
         if not any(str(c).strip() for c in row):

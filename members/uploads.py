@@ -25,7 +25,9 @@ import csv
 import dataclasses
 import datetime
 import io
+import unicodedata
 import zipfile
+from collections.abc import Iterable
 from typing import Any
 
 from django.template.defaultfilters import filesizeformat
@@ -177,6 +179,37 @@ class Table:
 
             return get_column_letter(index + 1)
         return index + 1
+
+    def find_columns(self, aliases: dict[str, Iterable[str]]) -> dict[str, int]:
+        """Which column of the header row (the first row) holds each field, by the header
+        names staff type for it: ``{"member_no": ("加入者番号", "member number")}`` ->
+        ``{"member_no": 0}``. Headers compare as :func:`match_key` sees them (全角/半角,
+        case and spaces do not matter); fields without a column are left out."""
+        if not self.rows:
+            return {}
+        keys = [match_key(cell) for cell in self.rows[0][1]]
+        columns = {}
+        for field_name, names in aliases.items():
+            wanted = {match_key(name) for name in names}
+            index = next((i for i, key in enumerate(keys) if key in wanted), None)
+            if index is not None:
+                columns[field_name] = index
+        return columns
+
+    @staticmethod
+    def cell(row: list, index: int | None) -> str:
+        """A cell's text, stripped; "" for a missing column or a short row."""
+        if index is None or index >= len(row) or row[index] is None:
+            return ""
+        return str(row[index]).strip()
+
+
+def match_key(value) -> str:
+    """A header, or a name staff type (a requirement, a year), as compared with the names it
+    may match: NFKC, no spaces, case-folded (「加入者番号 」, 「Member No」 and 「ｍｅｍｂｅｒｎｏ」
+    are one)."""
+    text = "" if value is None else str(value)
+    return "".join(unicodedata.normalize("NFKC", text).split()).casefold()
 
 
 @dataclasses.dataclass(frozen=True)

@@ -175,3 +175,26 @@ def test_the_roster_import_refuses_the_huge_sheet_with_the_toolkits_message(orga
     )
     assert report.rejected_file and [e.code for e in report.errors] == ["too_many_columns"]
     assert "16384" in report.errors[0].messages("roster.xlsx")["en"]
+
+
+@pytest.mark.parametrize(
+    "header",
+    ["加入者番号,氏名", "ＭＥＭＢＥＲ　ＮＯ,名前", " Member No ,Name", "会員番号,氏名"],
+)
+def test_headers_are_found_however_staff_typed_them(header):
+    """全角, case and spaces in a header do not hide its column (every import matches its
+    headers this way)."""
+    data = f"{header}\n000123,山田 太郎\n".encode("cp932")
+    table = read_table(data, file_name="list.csv", limits=LIMITS)
+    aliases = {
+        "member_no": ("加入者番号", "会員番号", "member no"),
+        "name": ("氏名", "名前", "name"),
+    }
+    columns = table.find_columns(aliases)
+    assert columns == {"member_no": 0, "name": 1}
+    line, row = table.rows[1]
+    assert (table.cell(row, columns["member_no"]), table.cell(row, columns["name"])) == (
+        "000123",
+        "山田 太郎",
+    )
+    assert table.cell(row, 5) == ""  # a column the row does not reach
