@@ -40,8 +40,7 @@ from .selectors import (
     month_start,
     monthly_movement_totals,
 )
-
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+from .xlsx import XLSX_TYPE
 
 
 def month_end(month: datetime.date) -> datetime.date:

@@ -23,6 +23,7 @@ from openpyxl.utils import get_column_letter
 
 from .exports import is_formula_like
 
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DATE_FORMAT = "yyyy/mm/dd"
 DATETIME_FORMAT = "yyyy/mm/dd hh:mm"
 PERCENT_FORMAT = "0.0%"
@@ -136,3 +137,25 @@ def add_table_sheet(book, *, title, heading, columns: list[Col], rows) -> None:
     for row in rows:
         sheet.append(row)
     sheet.close()
+
+
+def xlsx_response(workbook, *, file_name: str):
+    """A download of ``workbook`` (the bytes of one, or an openpyxl Workbook, streamed from a
+    temporary file) as ``file_name``, kept out of every cache: exports hold personal data."""
+    import tempfile
+
+    from django.http import FileResponse, HttpResponse
+    from django.utils.http import content_disposition_header
+
+    if isinstance(workbook, bytes):
+        response = HttpResponse(workbook, content_type=XLSX_TYPE)
+        response["Content-Disposition"] = content_disposition_header(True, file_name)
+    else:
+        output = tempfile.TemporaryFile()
+        workbook.save(output)
+        output.seek(0)
+        response = FileResponse(
+            output, as_attachment=True, content_type=XLSX_TYPE, filename=file_name
+        )
+    response["Cache-Control"] = "private, no-store"
+    return response

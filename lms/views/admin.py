@@ -30,6 +30,7 @@ from members.admin_scoping import ScopedEditView, ScopedIndexView
 from members.constants import PREFECTURE_BY_CODE, Category
 from members.exports import SafeSpreadsheetExportMixin
 from members.storage import private_file_url
+from members.xlsx import XLSX_TYPE
 
 from .. import conf, selectors, services
 from ..filters import AssignmentFilterSet, LearnerFilterSet, MemberFilterSet, PeopleFilterSet
@@ -250,7 +251,7 @@ class StreamedExportMixin(SafeSpreadsheetExportMixin):
         return FileResponse(
             output,
             as_attachment=True,
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            content_type=XLSX_TYPE,
             filename=f"{self.get_filename()}.xlsx",
         )
 
@@ -865,89 +866,16 @@ class DashboardExportView(DashboardView):
     sheets, the same figures as the page (dashboard_context)."""
 
     def get(self, request, *args, **kwargs):
-        from openpyxl import Workbook
-
         from members.audit import AuditEvent, audit_log
-        from members.xlsx import Col, add_table_sheet
+        from members.xlsx import xlsx_response
+
+        from ..dashboard_export import dashboard_workbook
 
         context = self.get_context_data(**kwargs)
         cycle = context.get("cycle")
         if cycle is None:
             raise Http404
-        book = Workbook(write_only=True)
-        as_of = timezone.localtime(cycle.closed_at) if cycle.is_closed else timezone.localtime()
-        heading = (
-            cycle.campaign.organisation.name,
-            f"{cycle.campaign.name} {cycle.name} {_('Campaign dashboard')}",
-            as_of,
-        )
-        summary = context["summary"]
-        required = summary.required
-
-        def share(n):
-            return round(100.0 * n / required, 1) if required else None
-
-        add_table_sheet(
-            book,
-            title=_("People"),
-            heading=heading,
-            columns=[
-                Col(_("Figure")),
-                Col(_("People"), "int"),
-                Col(_("Share of required"), "percent"),
-            ],
-            rows=[
-                *((str(label), n, share(n)) for _t, label, n, _u in context["tiles"]),
-                (str(_("Completed (on time or late)")), summary.completed, summary.rate),
-            ],
-        )
-        changes = context.get("changes")
-        columns = [
-            Col(_("Requirement")),
-            Col(_("Assigned requirements"), "int"),
-            Col(_("Completed"), "int"),
-            Col(_("In progress"), "int"),
-            Col(_("Not started"), "int"),
-            Col(_("Overdue"), "int"),
-            Col(_("Rate"), "percent"),
-        ]
-        add_table_sheet(
-            book,
-            title=_("Requirements"),
-            heading=heading,
-            columns=columns,
-            rows=[
-                (
-                    r.label,
-                    r.required,
-                    r.completed,
-                    r.n(Status.IN_PROGRESS),
-                    r.n(Status.ASSIGNED),
-                    r.n(Status.OVERDUE),
-                    r.rate,
-                )  # fmt: skip
-                for r in context["requirements"]
-            ],
-        )
-        for _key, label, rows in context["breakdowns"]:
-            add_table_sheet(
-                book,
-                title=label,
-                heading=heading,
-                columns=[Col(label), Col(_("People required"), "int"), *columns[2:]],
-                rows=[(row["label"], *(n for n, _u in row["cells"]), row["rate"]) for row in rows],
-            )
-        if changes is not None:
-            add_table_sheet(
-                book,
-                title=_("Changes after closing"),
-                heading=heading,
-                columns=[Col(_("Figure")), Col(_("People"), "int")],
-                rows=[
-                    (str(_("Withdrew after the due date")), changes.withdrawn),
-                    (str(_("Completed after the due date")), changes.completed),
-                ],
-            )
+        book = dashboard_workbook(context)
         audit_log(
             user=request.user,
             action=AuditEvent.Action.EXPORT,
@@ -955,14 +883,9 @@ class DashboardExportView(DashboardView):
             obj=cycle,
             detail=f"dashboard.xlsx cycle={cycle.pk}",
         )
-        output = tempfile.TemporaryFile()
-        book.save(output)
-        output.seek(0)
-        return FileResponse(
-            output,
-            as_attachment=True,
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            filename=f"dashboard-{cycle.campaign.slug}-{cycle.fiscal_year}-"
+        return xlsx_response(
+            book,
+            file_name=f"dashboard-{cycle.campaign.slug}-{cycle.fiscal_year}-"
             f"{timezone.localdate():%Y%m%d}.xlsx",
         )
 

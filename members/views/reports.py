@@ -158,10 +158,11 @@ def monthly_report_download(request):
     """The monthly report workbook the staff are mailed (list, 12-month totals, statistics) for
     one organisation the user may see and one month (default: last month). Audit-logged: the
     list names people."""
-    from django.http import Http404, HttpResponse
+    from django.http import Http404
 
     from ..audit import AuditEvent, audit_log
-    from ..monthly_report import XLSX_TYPE, monthly_report, monthly_report_workbook, previous_month
+    from ..monthly_report import monthly_report, monthly_report_workbook, previous_month
+    from ..xlsx import xlsx_response
 
     if not policy_registry.get_by_type(Member).user_has_permission(request.user, "view"):
         raise PermissionDenied
@@ -182,7 +183,4 @@ def monthly_report_download(request):
         organisation=organisation,
         detail=report.file_name,
     )
-    response = HttpResponse(content, content_type=XLSX_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="{report.file_name}"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return xlsx_response(content, file_name=report.file_name)

@@ -7,7 +7,6 @@ file is built in memory, streamed once and written to the audit log (members.pri
 
 from django import forms
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
@@ -26,9 +25,7 @@ from ..admin_scoping import (
 from ..filters import PersonalDataRequestFilterSet
 from ..models import Member, PersonalDataRequest
 from ..privacy import disclosure_workbook
-
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
+from ..xlsx import xlsx_response
 
 # what staff record of a request (the member is typed as a member number, handled_by is set)
 FORM_FIELDS = [
@@ -177,13 +174,10 @@ def member_disclosure(request, pk):
     if not request.user.has_perm("members.view_personaldatarequest"):
         raise PermissionDenied
     content = disclosure_workbook(member=member, user=request.user)
-    response = HttpResponse(content, content_type=XLSX_TYPE)
     stamp = timezone.localdate().strftime("%Y%m%d")
-    response["Content-Disposition"] = (
-        f'attachment; filename="disclosure-{member.organisation.slug}-{member.pk}-{stamp}.xlsx"'
+    return xlsx_response(
+        content, file_name=f"disclosure-{member.organisation.slug}-{member.pk}-{stamp}.xlsx"
     )
-    response["Cache-Control"] = "no-store"
-    return response
 
 
 member_disclosure = require_GET(member_disclosure)
