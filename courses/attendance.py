@@ -27,10 +27,10 @@ class Parsed:
     errors: list[dict] = field(default_factory=list)
 
 
-def _error(file_name, line, column, ja, en, value=""):
+def _error(file_name, line, column, ja, en, value="") -> UploadError:
     return UploadError(
         "row", file_name=file_name, line=line, column=column, value=value, ja=ja, en=en
-    ).as_dict()
+    )
 
 
 def parse(data: bytes, *, file_name: str, organisation) -> Parsed:
@@ -48,7 +48,9 @@ def parse(data: bytes, *, file_name: str, organisation) -> Parsed:
         return result
     lines = [(line, cells) for line, cells in table.rows if any(str(c).strip() for c in cells)]
     if not lines:
-        result.errors.append(_error(file_name, 1, "", "ファイルが空です。", "the file is empty."))
+        result.errors.append(
+            _error(file_name, 1, "", "ファイルが空です。", "the file is empty.").as_dict()
+        )
         return result
     first_line, header = lines[0]
     columns = table.find_columns(HEADERS)
@@ -65,21 +67,40 @@ def parse(data: bytes, *, file_name: str, organisation) -> Parsed:
                     "",
                     "「加入者番号」の列が見つかりません。",
                     "no 加入者番号 (member number) column in the header row.",
-                )
+                ).as_dict()
             )
             return result
-    seen: dict[str, int] = {}
+    columns = (no_col, name_col)
+    result.rows, errors = _read_rows(body, table=table, columns=columns, file_name=file_name)
+    errors += _match_roster(
+        result.rows,
+        table=table,
+        columns=columns,
+        file_name=file_name,
+        organisation=organisation,
+    )
+    result.errors = [error.as_dict() for error in errors]
+    result.errors.sort(key=lambda e: (e["line"], str(e["column"])))
+    return result
+
+
+def _read_rows(body, *, table, columns, file_name) -> tuple[list[Row], list[UploadError]]:
+    """The lines' member numbers (and names, when the file has them); empty and repeated
+    numbers are errors."""
+    no_col, name_col = columns
+    rows, errors, seen = [], [], {}
     for line, cells in body:
         column = table.column_ref(no_col)
-        raw = cells[no_col] if no_col < len(cells) else ""
-        number = normalise.member_no(raw)
+        number = normalise.member_no(
+            cells[no_col] if no_col < len(cells) else ""
+        )  # a number as XLSX keeps it
         if not number:
-            result.errors.append(
+            errors.append(
                 _error(file_name, line, column, "加入者番号が空です。", "member number is empty.")
             )
             continue
         if number in seen:
-            result.errors.append(
+            errors.append(
                 _error(
                     file_name,
                     line,
@@ -91,22 +112,26 @@ def parse(data: bytes, *, file_name: str, organisation) -> Parsed:
             )
             continue
         seen[number] = line
-        name = (
-            normalise.person_name(str(cells[name_col]))
-            if name_col is not None and name_col < len(cells)
-            else ""
-        )
-        result.rows.append(Row(line=line, member_no=number, name=name))
+        name = normalise.person_name(table.cell(cells, name_col)) if name_col is not None else ""
+        rows.append(Row(line=line, member_no=number, name=name))
+    return rows, errors
+
+
+def _match_roster(rows: list[Row], *, table, columns, file_name, organisation) -> list[UploadError]:
+    """Each row's member (``member_id`` set); numbers not in the roster and names that do not
+    match it are errors."""
+    no_col, name_col = columns
     members = {
         m.member_no: m
         for m in Member.objects.filter(
-            organisation=organisation, member_no__in=[r.member_no for r in result.rows]
+            organisation=organisation, member_no__in=[r.member_no for r in rows]
         )
     }
-    for row in result.rows:
+    errors = []
+    for row in rows:
         member = members.get(row.member_no)
         if member is None:
-            result.errors.append(
+            errors.append(
                 _error(
                     file_name,
                     row.line,
@@ -116,9 +141,8 @@ def parse(data: bytes, *, file_name: str, organisation) -> Parsed:
                     row.member_no,
                 )
             )
-            continue
-        if row.name and _name_key(row.name) != _name_key(member.name):
-            result.errors.append(
+        elif row.name and _name_key(row.name) != _name_key(member.name):
+            errors.append(
                 _error(
                     file_name,
                     row.line,
@@ -128,10 +152,9 @@ def parse(data: bytes, *, file_name: str, organisation) -> Parsed:
                     row.name,
                 )
             )
-            continue
-        row.member_id = member.pk
-    result.errors.sort(key=lambda e: (e["line"], str(e["column"])))
-    return result
+        else:
+            row.member_id = member.pk
+    return errors
 
 
 def _name_key(name: str) -> str:

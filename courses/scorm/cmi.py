@@ -227,102 +227,12 @@ def validate_commit(payload, *, suspend_data_limit: int) -> Commit:
     element that no conforming API would have sent."""
     if not isinstance(payload, dict):
         raise CommitRejected("cmi", "not an object")
-    cmi = payload.get("cmi", payload)
-    if not isinstance(cmi, dict):
-        raise CommitRejected("cmi", "not an object")
-    core = cmi.get("core") or {}
-    if not isinstance(core, dict):
-        raise CommitRejected("cmi.core", "not an object")
+    cmi = _object(payload.get("cmi", payload), "cmi")
+    core = _object(cmi.get("core") or {}, "cmi.core")
     session_time = _string(
         core.get("session_time"), "cmi.core.session_time", limit=32, pattern=TIMESPAN
     )
     score_values = _score(core.get("score"), "cmi.core.score")
-    preference = cmi.get("student_preference") or {}
-    if not isinstance(preference, dict):
-        raise CommitRejected("cmi.student_preference", "not an object")
-    objectives = []
-    for i, objective in enumerate(
-        _records(cmi.get("objectives"), "cmi.objectives", limit=MAX_RECORDS)
-    ):
-        element = f"cmi.objectives.{i}"
-        objectives.append(
-            {
-                "id": _string(
-                    objective.get("id"), f"{element}.id", limit=STRING_256, pattern=IDENTIFIER
-                ),
-                "status": _string(
-                    objective.get("status") or "not attempted",
-                    f"{element}.status",
-                    limit=16,
-                    choices=STATUS_VALUES,
-                ),
-                "score": _score(objective.get("score"), f"{element}.score"),
-            }
-        )
-    interactions = []
-    for i, interaction in enumerate(
-        _records(cmi.get("interactions"), "cmi.interactions", limit=MAX_RECORDS)
-    ):
-        element = f"cmi.interactions.{i}"
-        interactions.append(
-            {
-                "id": _string(
-                    interaction.get("id"), f"{element}.id", limit=STRING_256, pattern=IDENTIFIER
-                ),
-                "time": _string(interaction.get("time"), f"{element}.time", limit=16, pattern=TIME),
-                "type": _string(
-                    interaction.get("type"),
-                    f"{element}.type",
-                    limit=16,
-                    choices=(*INTERACTION_TYPES, ""),
-                ),
-                "weighting": _number(
-                    interaction.get("weighting"), f"{element}.weighting", low=-100, high=100
-                ),
-                "student_response": _string(
-                    interaction.get("student_response"),
-                    f"{element}.student_response",
-                    limit=STRING_4096,
-                ),
-                "result": _string(
-                    interaction.get("result"), f"{element}.result", limit=32, pattern=RESULT
-                ),
-                "latency": _string(
-                    interaction.get("latency"), f"{element}.latency", limit=32, pattern=TIMESPAN
-                ),
-                "objectives": [
-                    {
-                        "id": _string(
-                            objective.get("id"),
-                            f"{element}.objectives.{j}.id",
-                            limit=STRING_256,
-                            pattern=IDENTIFIER,
-                        )
-                    }
-                    for j, objective in enumerate(
-                        _records(
-                            interaction.get("objectives"), f"{element}.objectives", limit=MAX_NESTED
-                        )
-                    )
-                ],
-                "correct_responses": [
-                    {
-                        "pattern": _string(
-                            response.get("pattern"),
-                            f"{element}.correct_responses.{j}.pattern",
-                            limit=STRING_4096,
-                        )
-                    }
-                    for j, response in enumerate(
-                        _records(
-                            interaction.get("correct_responses"),
-                            f"{element}.correct_responses",
-                            limit=MAX_NESTED,
-                        )
-                    )
-                ],
-            }
-        )
     return Commit(
         lesson_status=_string(
             core.get("lesson_status") or "not attempted",
@@ -340,28 +250,95 @@ def validate_commit(payload, *, suspend_data_limit: int) -> Commit:
         session_seconds=timespan_seconds(session_time) if session_time else None,
         suspend_data=_string(cmi.get("suspend_data"), "cmi.suspend_data", limit=suspend_data_limit),
         comments=_string(cmi.get("comments"), "cmi.comments", limit=STRING_4096),
-        student_preference={
-            "audio": _number(
-                preference.get("audio"),
-                "cmi.student_preference.audio",
-                low=-1,
-                high=100,
-                integer=True,
-            ),
-            "language": _string(
-                preference.get("language"), "cmi.student_preference.language", limit=STRING_256
-            ),
-            "speed": _number(
-                preference.get("speed"),
-                "cmi.student_preference.speed",
-                low=-100,
-                high=100,
-                integer=True,
-            ),
-            "text": _number(
-                preference.get("text"), "cmi.student_preference.text", low=-1, high=1, integer=True
-            ),
-        },
-        objectives=objectives,
-        interactions=interactions,
+        student_preference=_student_preference(cmi.get("student_preference") or {}),
+        objectives=[
+            _objective(record, f"cmi.objectives.{i}")
+            for i, record in enumerate(
+                _records(cmi.get("objectives"), "cmi.objectives", limit=MAX_RECORDS)
+            )
+        ],
+        interactions=[
+            _interaction(record, f"cmi.interactions.{i}")
+            for i, record in enumerate(
+                _records(cmi.get("interactions"), "cmi.interactions", limit=MAX_RECORDS)
+            )
+        ],
     )
+
+
+def _object(value, element: str) -> dict:
+    if not isinstance(value, dict):
+        raise CommitRejected(element, "not an object")
+    return value
+
+
+def _student_preference(value) -> dict:
+    preference = _object(value, "cmi.student_preference")
+    element = "cmi.student_preference"
+    return {
+        "audio": _number(
+            preference.get("audio"), f"{element}.audio", low=-1, high=100, integer=True
+        ),
+        "language": _string(preference.get("language"), f"{element}.language", limit=STRING_256),
+        "speed": _number(
+            preference.get("speed"), f"{element}.speed", low=-100, high=100, integer=True
+        ),
+        "text": _number(preference.get("text"), f"{element}.text", low=-1, high=1, integer=True),
+    }
+
+
+def _objective(objective: dict, element: str) -> dict:
+    return {
+        "id": _string(objective.get("id"), f"{element}.id", limit=STRING_256, pattern=IDENTIFIER),
+        "status": _string(
+            objective.get("status") or "not attempted",
+            f"{element}.status",
+            limit=16,
+            choices=STATUS_VALUES,
+        ),
+        "score": _score(objective.get("score"), f"{element}.score"),
+    }
+
+
+def _interaction(interaction: dict, element: str) -> dict:
+    def nested(name: str):
+        return enumerate(_records(interaction.get(name), f"{element}.{name}", limit=MAX_NESTED))
+
+    return {
+        "id": _string(interaction.get("id"), f"{element}.id", limit=STRING_256, pattern=IDENTIFIER),
+        "time": _string(interaction.get("time"), f"{element}.time", limit=16, pattern=TIME),
+        "type": _string(
+            interaction.get("type"), f"{element}.type", limit=16, choices=(*INTERACTION_TYPES, "")
+        ),
+        "weighting": _number(
+            interaction.get("weighting"), f"{element}.weighting", low=-100, high=100
+        ),
+        "student_response": _string(
+            interaction.get("student_response"), f"{element}.student_response", limit=STRING_4096
+        ),
+        "result": _string(interaction.get("result"), f"{element}.result", limit=32, pattern=RESULT),
+        "latency": _string(
+            interaction.get("latency"), f"{element}.latency", limit=32, pattern=TIMESPAN
+        ),
+        "objectives": [
+            {
+                "id": _string(
+                    objective.get("id"),
+                    f"{element}.objectives.{j}.id",
+                    limit=STRING_256,
+                    pattern=IDENTIFIER,
+                )
+            }
+            for j, objective in nested("objectives")
+        ],
+        "correct_responses": [
+            {
+                "pattern": _string(
+                    response.get("pattern"),
+                    f"{element}.correct_responses.{j}.pattern",
+                    limit=STRING_4096,
+                )
+            }
+            for j, response in nested("correct_responses")
+        ],
+    }

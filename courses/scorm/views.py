@@ -75,22 +75,9 @@ def serve_scorm_lesson(request, page, preview=False):
     package = page.package if page.pk else None
     origin = content.content_origin()
     site_origin = content.site_origin_of(request)
-    problem = ""
-    if package is None:
-        problem = _("This lesson has no SCORM package yet.")
-    elif origin is None:
-        problem = _(
-            "SCORM content cannot be played: the site has no content origin "
-            "(COURSES_SCORM_CONTENT_ORIGIN) set. Please tell the office."
-        )
-    elif content.origin_of(origin) == site_origin:
-        problem = _(
-            "SCORM content is played from a separate address and cannot be played at this one. "
-            "Open the site at %(url)s."
-        ) % {"url": conf.site_url() + "/"}
+    problem = _playback_problem(package, origin=origin, site_origin=site_origin)
     rows, start = [], None
     if package is not None and not problem:
-        rows = player_rows(package=package, progress=progress)
         token = content.issue(
             user=request.user,
             lesson=page,
@@ -98,9 +85,7 @@ def serve_scorm_lesson(request, page, preview=False):
             enrolment=enrolment,
             site_origin=site_origin,
         )
-        for row in rows:
-            if row.launchable:
-                row.launch_url = origin + reverse("courses:scorm_launch", args=[token, row.item.pk])
+        rows = _launch_rows(package=package, progress=progress, origin=origin, token=token)
         start = start_row(rows)
     status = None
     course_seconds = course_credited = 0
@@ -149,6 +134,33 @@ def serve_scorm_lesson(request, page, preview=False):
         # django-csp (when installed) adds the content origin to this page's frame-src
         response._csp_update = {"frame-src": [origin], "child-src": [origin]}
     return response
+
+
+def _playback_problem(package, *, origin, site_origin) -> str:
+    """Why this lesson's package cannot be played here, or ""."""
+    if package is None:
+        return _("This lesson has no SCORM package yet.")
+    if origin is None:
+        return _(
+            "SCORM content cannot be played: the site has no content origin "
+            "(COURSES_SCORM_CONTENT_ORIGIN) set. Please tell the office."
+        )
+    if content.origin_of(origin) == site_origin:
+        return _(
+            "SCORM content is played from a separate address and cannot be played at this one. "
+            "Open the site at %(url)s."
+        ) % {"url": conf.site_url() + "/"}
+    return ""
+
+
+def _launch_rows(*, package, progress, origin, token) -> list:
+    """The package's items as the player lists them, each launchable one with its URL on the
+    content origin."""
+    rows = player_rows(package=package, progress=progress)
+    for row in rows:
+        if row.launchable:
+            row.launch_url = origin + reverse("courses:scorm_launch", args=[token, row.item.pk])
+    return rows
 
 
 # --- the content origin -------------------------------------------------------------------------
