@@ -7,7 +7,8 @@ from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce, Substr
 from django.utils.module_loading import import_string
 
-from members.selectors import members_of_user, organisations_for_staff, records_of_user
+from members.admin_scoping import scope_to_staff
+from members.selectors import members_of_user, records_of_user
 
 from . import conf
 from .models import Certificate, CoursePage, Enrolment, LessonPage, LessonProgress, Question
@@ -310,17 +311,21 @@ def faq_for_course(*, course):
 
 
 def enrolments_for_staff(*, user):
-    return Enrolment.objects.filter(member__organisation__in=organisations_for_staff(user=user))
+    return scope_to_staff(
+        Enrolment.objects.all(), user=user, organisation_path="member__organisation"
+    )
 
 
 def certificates_for_staff(*, user):
-    return Certificate.objects.filter(
-        enrolment__member__organisation__in=organisations_for_staff(user=user)
+    return scope_to_staff(
+        Certificate.objects.all(), user=user, organisation_path="enrolment__member__organisation"
     )
 
 
 def questions_for_staff(*, user):
-    return Question.objects.filter(member__organisation__in=organisations_for_staff(user=user))
+    return scope_to_staff(
+        Question.objects.all(), user=user, organisation_path="member__organisation"
+    )
 
 
 def verify_certificate(*, number: str):

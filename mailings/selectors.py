@@ -9,6 +9,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from members.admin_scoping import is_staff_of, scope_to_staff
 from members.models import Member, Membership
 from members.querysets import period_covers
 from members.selectors import members_of_user, organisations_for_staff
@@ -32,11 +33,11 @@ OPEN_STATES = (State.QUEUED, State.CLAIMED, State.SENDING)
 
 
 def audiences_for_staff(*, user):
-    return Audience.objects.filter(organisation__in=organisations_for_staff(user=user))
+    return scope_to_staff(Audience.objects.all(), user=user)
 
 
 def mailings_for_staff(*, user):
-    return Mailing.objects.filter(organisation__in=organisations_for_staff(user=user))
+    return scope_to_staff(Mailing.objects.all(), user=user)
 
 
 def audience_members(*, audience):
@@ -190,7 +191,7 @@ def newsletter_readable_by(*, page, user) -> bool:
         return True
     if not user.is_authenticated:
         return False
-    if organisations_for_staff(user=user).filter(pk=page.organisation_id).exists():
+    if is_staff_of(user=user, organisation_id=page.organisation_id):
         return True
     if page.permissions_for_user(user).can_edit():
         return True  # its editors

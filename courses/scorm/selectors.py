@@ -7,7 +7,7 @@ import dataclasses
 
 from django.db.models import Count, Exists, OuterRef, Q, Subquery
 
-from members.selectors import organisations_for_staff
+from members.admin_scoping import scope_to_staff
 
 from .models import ScormItem, ScormPackage, ScormState
 
@@ -76,8 +76,10 @@ def start_row(rows: list[PlayerRow]) -> PlayerRow | None:
 
 def scorm_states_for_staff(*, user):
     """The SCORM runtime records of the members of ``user``'s organisations."""
-    return ScormState.objects.filter(
-        progress__enrolment__member__organisation__in=organisations_for_staff(user=user)
+    return scope_to_staff(
+        ScormState.objects.all(),
+        user=user,
+        organisation_path="progress__enrolment__member__organisation",
     )
 
 

@@ -796,10 +796,11 @@ def dashboard_context(*, cycle) -> dict:
         ("withdrawn", _("Withdrawn"), summary.n(Status.WITHDRAWN), Status.WITHDRAWN),
     ]
     breakdowns = []
+    groups = selectors.cycle_breakdowns(cycle=cycle)
     for key, label in selectors.BREAKDOWNS.items():
         field = "age_band" if key == "age" else key
         rows = []
-        for row in selectors.cycle_breakdown(cycle=cycle, by=key):
+        for row in groups[key]:
             linkable = row.key not in (None, "")
             cells = [
                 (row.required, "required"),

@@ -17,7 +17,7 @@ from wagtail.admin.views.generic import PermissionCheckedMixin, WagtailAdminTemp
 from wagtail.admin.widgets.button import HeaderButton
 from wagtail.permission_policies import ModelPermissionPolicy
 
-from members.admin_scoping import ScopedIndexView, ScopedInspectView
+from members.admin_scoping import ScopedIndexView, ScopedInspectView, is_staff_of
 from members.selectors import organisations_for_staff
 
 from .. import conf, selectors, services
@@ -150,7 +150,7 @@ class MailingActionView(PermissionCheckedMixin, View):
 
 def _newsletter_for_staff(request, page_id) -> NewsletterPage:
     page = get_object_or_404(NewsletterPage, pk=page_id)
-    if not organisations_for_staff(user=request.user).filter(pk=page.organisation_id).exists():
+    if not is_staff_of(user=request.user, organisation_id=page.organisation_id):
         raise Http404
     return page
 

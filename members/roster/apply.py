@@ -47,16 +47,8 @@ def apply_plan(plan: Plan, *, organisation, roster_import, batch_size: int) -> N
             ["joined_on", "withdrawn_on", "category"],
             batch_size=batch_size,
         )
-    periods = [
-        (
-            new_ids[r.values["member_no"]],
-            r.values["joined_on"],
-            r.values["withdrawn_on"],
-            r.values["category"],
-        )
-        for r in plan.creates
-    ]
-    periods += [(p.member_id, p.joined_on, p.withdrawn_on, p.category) for p in plan.period_creates]
+    _open_first_periods(plan, new_ids=new_ids, batch_size=batch_size)
+    periods = [(p.member_id, p.joined_on, p.withdrawn_on, p.category) for p in plan.period_creates]
     insert_rows(Membership, PERIOD_COLUMNS, periods, batch_size=batch_size)
 
     if plan.updates:
@@ -98,6 +90,33 @@ def apply_plan(plan: Plan, *, organisation, roster_import, batch_size: int) -> N
         if change.kind != "added"
     ]
     insert_rows(MemberChange, CHANGE_COLUMNS, history, batch_size=batch_size)
+
+
+def _open_first_periods(plan: Plan, *, new_ids: dict[str, int], batch_size: int) -> None:
+    """The new members' first membership periods, from the member rows just written: on
+    PostgreSQL one INSERT … SELECT (no second stream of 100,000 rows from Python)."""
+    if not new_ids:
+        return
+    if connection.vendor == "postgresql":
+        columns = ", ".join(PERIOD_COLUMNS)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {Membership._meta.db_table} ({columns}) "
+                f"SELECT id, joined_on, withdrawn_on, category FROM {Member._meta.db_table} "
+                "WHERE id = ANY(%s)",
+                [list(new_ids.values())],
+            )
+        return
+    periods = [
+        (
+            new_ids[r.values["member_no"]],
+            r.values["joined_on"],
+            r.values["withdrawn_on"],
+            r.values["category"],
+        )
+        for r in plan.creates
+    ]
+    insert_rows(Membership, PERIOD_COLUMNS, periods, batch_size=batch_size)
 
 
 def _create_members(plan: Plan, *, organisation, now, batch_size) -> dict[str, int]:
